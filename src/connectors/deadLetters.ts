@@ -1,0 +1,107 @@
+import type { IHeaders, Producer } from 'kafkajs';
+import type { SourcePosition } from '../unifier/SourceRecord.js';
+
+/** Why a message was dead-lettered; stable codes for operators and `dlq replay --reason`. */
+export type DeadLetterReason =
+  /** The message had no value (a tombstone). */
+  | 'empty_value'
+  /** The value was larger than `kafka.maxMessageBytes`. */
+  | 'too_large'
+  /** The value was not valid UTF-8. */
+  | 'invalid_utf8'
+  /** The value was not JSON. */
+  | 'invalid_json'
+  /** The JSON did not match the platform's payload schema. */
+  | 'schema_invalid'
+  /** The payload matched but could not be mapped (e.g. a buyer event without an email). */
+  | 'mapping_failed'
+  /** The generic payload named a platform custsync is not configured for. */
+  | 'unknown_platform'
+  /** The record had no email. */
+  | 'email_missing'
+  /** The record's email is not a valid address. */
+  | 'email_invalid'
+  /** The record's email is longer than the column. */
+  | 'email_too_long';
+
+/** The original message, byte for byte, and where it came from. */
+export interface DeadLetterOrigin {
+  position: SourcePosition;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: IHeaders;
+  /** Broker timestamp of the original message (epoch ms as a string), when it came from Kafka. */
+  timestamp?: string;
+}
+
+export interface DeadLetter {
+  origin: DeadLetterOrigin;
+  platform: string;
+  reason: DeadLetterReason;
+  /** Human-readable explanation (no personal data: it is shown in logs and headers). */
+  message: string;
+  /** Where in the payload the problem is, e.g. `data.buyer.email`. */
+  path?: string;
+}
+
+/** Where dead letters go; sending must be durable (acknowledged) before the batch commits. */
+export interface DeadLetterSink {
+  send(letters: readonly DeadLetter[]): Promise<void>;
+}
+
+export const DLQ_HEADER = {
+  reason: 'custsync.reason',
+  error: 'custsync.error',
+  path: 'custsync.error.path',
+  platform: 'custsync.platform',
+  topic: 'custsync.source.topic',
+  partition: 'custsync.source.partition',
+  offset: 'custsync.source.offset',
+  timestamp: 'custsync.source.timestamp',
+  position: 'custsync.source.position',
+  time: 'custsync.dead-lettered-at',
+} as const;
+
+/** Headers describing the failure, added to the original headers. */
+export function deadLetterHeaders(letter: DeadLetter, now: Date): IHeaders {
+  const { position } = letter.origin;
+  const headers: IHeaders = {
+    ...letter.origin.headers,
+    [DLQ_HEADER.reason]: letter.reason,
+    [DLQ_HEADER.error]: letter.message.slice(0, 1_000),
+    [DLQ_HEADER.platform]: letter.platform,
+    [DLQ_HEADER.position]: JSON.stringify(position),
+    [DLQ_HEADER.time]: now.toISOString(),
+  };
+  if (letter.path) headers[DLQ_HEADER.path] = letter.path;
+  if (position.kind === 'kafka') {
+    headers[DLQ_HEADER.topic] = position.topic;
+    headers[DLQ_HEADER.partition] = String(position.partition);
+    headers[DLQ_HEADER.offset] = position.offset;
+  }
+  if (letter.origin.timestamp) headers[DLQ_HEADER.timestamp] = letter.origin.timestamp;
+  return headers;
+}
+
+/** Dead letters to a Kafka topic with acks from all in-sync replicas. */
+export class KafkaDeadLetterSink implements DeadLetterSink {
+  constructor(
+    private readonly producer: Producer,
+    private readonly topic: string,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  async send(letters: readonly DeadLetter[]): Promise<void> {
+    if (letters.length === 0) return;
+    const now = this.clock();
+    await this.producer.send({
+      topic: this.topic,
+      acks: -1,
+      messages: letters.map((letter) => ({
+        key: letter.origin.key,
+        value: letter.origin.value,
+        headers: deadLetterHeaders(letter, now),
+      })),
+    });
+  }
+}

@@ -1,0 +1,109 @@
+import type { Producer } from 'kafkajs';
+import type pg from 'pg';
+import { KafkaDeadLetterSink } from '../connectors/deadLetters.js';
+import { createKafka, ensureTopics } from '../connectors/kafka/client.js';
+import { KafkaSource } from '../connectors/kafka/KafkaSource.js';
+import { BatchEngine } from '../unifier/engine/BatchEngine.js';
+import { priorityRules } from '../unifier/priorities.js';
+import { Unifier } from '../unifier/Unifier.js';
+import type { Config } from './config.js';
+import { createPool, pingDatabase } from './db.js';
+import { HttpServer } from './http.js';
+import { Lifecycle } from './lifecycle.js';
+import { componentLogger, type Logger } from './logger.js';
+import { Metrics } from './metrics.js';
+import { migrate } from './migrate.js';
+import type { CountryCode } from 'libphonenumber-js';
+
+export interface DaemonOptions {
+  /** Apply pending migrations before starting (default true). */
+  migrate?: boolean;
+  /** Override http.port (tests use 0). */
+  httpPort?: number;
+}
+
+export interface Daemon {
+  lifecycle: Lifecycle;
+  pool: pg.Pool;
+  metrics: Metrics;
+  http: HttpServer;
+  kafkaSource: KafkaSource;
+  unifier: Unifier;
+  engine: BatchEngine;
+}
+
+export function rulesFromConfig(config: Config) {
+  return priorityRules(config.platforms, config.unifier.operatorPriority);
+}
+
+export function normalizeOptionsFromConfig(config: Config) {
+  return { defaultCountry: config.unifier.defaultPhoneCountry as CountryCode };
+}
+
+/**
+ * Wires the daemon: HTTP first and last (health stays answerable while
+ * starting and stopping), then Postgres, the dead-letter producer, and the
+ * sources, which stop first so the batch in flight commits before the
+ * connections it needs close.
+ */
+export function createDaemon(config: Config, logger: Logger, options: DaemonOptions = {}): Daemon {
+  const metrics = new Metrics({ defaultMetrics: true });
+  const lifecycle = new Lifecycle(componentLogger(logger, 'lifecycle'));
+  const pool = createPool(config.database, componentLogger(logger, 'postgres'));
+  const kafka = createKafka(config.kafka, componentLogger(logger, 'kafkajs'));
+  const http = new HttpServer(config.http.host, options.httpPort ?? config.http.port, metrics, componentLogger(logger, 'http'));
+  const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  const engine = new BatchEngine(pool, rulesFromConfig(config), componentLogger(logger, 'engine'), {
+    maxAttempts: config.unifier.maxAttempts,
+  });
+  const unifier = new Unifier(
+    pool,
+    engine,
+    new KafkaDeadLetterSink(producer, config.kafka.deadLetterTopic),
+    metrics,
+    componentLogger(logger, 'unifier'),
+    normalizeOptionsFromConfig(config),
+  );
+  const kafkaSource = new KafkaSource(kafka, config, pool, unifier, metrics, componentLogger(logger, 'kafka-source'));
+  kafkaSource.onFatal = () => {
+    void lifecycle.stop().finally(() => process.exit(1));
+  };
+
+  lifecycle.register(http);
+  lifecycle.register({
+    name: 'postgres',
+    start: async () => {
+      await pingDatabase(pool, 5_000);
+      if (options.migrate !== false) {
+        const { applied } = await migrate(config.database.url, componentLogger(logger, 'migrate'));
+        if (applied.length > 0) logger.info({ applied }, 'migrations applied');
+      }
+    },
+    stop: () => pool.end(),
+  });
+  lifecycle.register({
+    name: 'kafka-producer',
+    start: async () => {
+      if (config.kafka.createMissingTopics) {
+        const created = await ensureTopics(kafka, [...kafkaSource.topics, config.kafka.deadLetterTopic, config.kafka.changeTopic], {
+          partitions: config.kafka.newTopicPartitions,
+          replicationFactor: config.kafka.newTopicReplicationFactor,
+        });
+        if (created.length > 0) logger.info({ topics: created }, 'created missing topics');
+      }
+      await producer.connect();
+    },
+    stop: () => producer.disconnect(),
+  });
+  lifecycle.register(kafkaSource);
+
+  http.addReadinessCheck({ name: 'postgres', check: () => pingDatabase(pool) });
+  http.addReadinessCheck({ name: 'kafka', check: () => kafkaSource.testConnection() });
+  http.addReadinessCheck({
+    name: 'unifier',
+    check: async () => {
+      if (unifier.failing) throw new Error('the last batch failed; retrying');
+    },
+  });
+  return { lifecycle, pool, metrics, http, kafkaSource, unifier, engine };
+}

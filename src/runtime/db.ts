@@ -1,0 +1,34 @@
+import pg from 'pg';
+import type { Config } from './config.js';
+import type { Logger } from './logger.js';
+
+// BIGINT (int8) as string is pg's default; custsync converts where it needs numbers.
+
+export function createPool(database: Config['database'], logger: Logger, applicationName = 'custsync'): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: database.url,
+    max: database.poolSize,
+    application_name: applicationName,
+    statement_timeout: database.statementTimeoutMs || undefined,
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+  });
+  // An idle client losing its connection must not crash the process; the next checkout reconnects.
+  pool.on('error', (err) => logger.warn({ err: err.message }, 'idle Postgres connection lost'));
+  return pool;
+}
+
+/** Readiness probe: a trivial query with a short deadline. */
+export async function pingDatabase(pool: pg.Pool, timeoutMs = 2_000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      pool.query('SELECT 1'),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

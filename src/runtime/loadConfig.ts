@@ -1,0 +1,95 @@
+import { readFileSync } from 'node:fs';
+import { parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { MAPPERS } from '../connectors/mappers/registry.js';
+import { Config, type EnvOverride } from './config.js';
+import { UserError } from './errors.js';
+
+export const DEFAULT_CONFIG_PATH = 'config/custsync.yaml';
+
+type Env = Partial<Record<EnvOverride, string>> & Record<string, string | undefined>;
+
+type RawObject = Record<string, unknown>;
+
+function objectAt(root: RawObject, key: string): RawObject {
+  const value = root[key];
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as RawObject;
+  const created: RawObject = {};
+  root[key] = created;
+  return created;
+}
+
+/** Applies `ENV_OVERRIDES` onto the parsed file, before validation, so env values are validated too. */
+export function applyEnvOverrides(raw: RawObject, env: Env): RawObject {
+  const result: RawObject = structuredClone(raw);
+  if (env.DATABASE_URL) objectAt(result, 'database').url = env.DATABASE_URL;
+  const kafka = () => objectAt(result, 'kafka');
+  if (env.KAFKA_BROKERS) kafka().brokers = env.KAFKA_BROKERS.split(',').map((b) => b.trim()).filter(Boolean);
+  if (env.KAFKA_CLIENT_ID) kafka().clientId = env.KAFKA_CLIENT_ID;
+  if (env.KAFKA_GROUP_ID) kafka().groupId = env.KAFKA_GROUP_ID;
+  if (env.KAFKA_SASL_USERNAME || env.KAFKA_SASL_PASSWORD || env.KAFKA_SASL_MECHANISM) {
+    const sasl = objectAt(kafka(), 'sasl');
+    if (env.KAFKA_SASL_MECHANISM) sasl.mechanism = env.KAFKA_SASL_MECHANISM;
+    if (env.KAFKA_SASL_USERNAME) sasl.username = env.KAFKA_SASL_USERNAME;
+    if (env.KAFKA_SASL_PASSWORD) sasl.password = env.KAFKA_SASL_PASSWORD;
+  }
+  if (env.CUSTSYNC_HTTP_PORT) objectAt(result, 'http').port = Number(env.CUSTSYNC_HTTP_PORT);
+  if (env.CUSTSYNC_LOG_LEVEL) objectAt(result, 'log').level = env.CUSTSYNC_LOG_LEVEL;
+  return result;
+}
+
+/** `platforms[1].priority` from a zod path. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else out += out ? `.${String(part)}` : String(part);
+  }
+  return out || '(root)';
+}
+
+function formatIssues(file: string, issues: readonly z.core.$ZodIssue[]): string {
+  const lines = issues.map((issue) => `  ${formatPath(issue.path)}: ${issue.message}`);
+  return `${file}: invalid configuration\n${lines.join('\n')}`;
+}
+
+/** Validates an already-parsed document; throws a UserError naming the file, key path and expectation. */
+export function parseConfig(raw: unknown, file: string, env: Env = process.env): Config {
+  const base = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as RawObject) : {};
+  if (raw !== null && raw !== undefined && base !== raw) {
+    throw new UserError('CUSTSYNC_CONFIG_INVALID', `${file}: invalid configuration\n  (root): expected a mapping of keys`);
+  }
+  const result = Config.safeParse(applyEnvOverrides(base, env));
+  if (!result.success) throw new UserError('CUSTSYNC_CONFIG_INVALID', formatIssues(file, result.error.issues));
+  const config = result.data;
+  const unknownMappers = config.platforms
+    .map((platform, index) => ({ platform, index }))
+    .filter(({ platform }) => !(platform.mapper in MAPPERS));
+  if (unknownMappers.length > 0) {
+    const valid = Object.keys(MAPPERS).join(', ');
+    throw new UserError(
+      'CUSTSYNC_CONFIG_INVALID',
+      `${file}: invalid configuration\n${unknownMappers
+        .map(({ platform, index }) => `  platforms[${index}].mapper: unknown mapper "${platform.mapper}"; valid mappers: ${valid}`)
+        .join('\n')}`,
+    );
+  }
+  return config;
+}
+
+/** Reads, parses and validates a YAML configuration file. */
+export function loadConfig(file: string, env: Env = process.env): Config {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (err as Error).message;
+    throw new UserError('CUSTSYNC_CONFIG_INVALID', `${file}: cannot read configuration: ${reason}`);
+  }
+  const doc = parseDocument(text, { prettyErrors: true });
+  if (doc.errors.length > 0) {
+    const lines = doc.errors.map((e) => `  ${e.message.split('\n')[0]}`);
+    throw new UserError('CUSTSYNC_CONFIG_INVALID', `${file}: not valid YAML\n${lines.join('\n')}`);
+  }
+  return parseConfig(doc.toJS(), file, env);
+}

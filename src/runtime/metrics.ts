@@ -1,0 +1,85 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * The daemon's Prometheus metrics, one registry per process (tests create
+ * their own). Labels are platform/reason/topic names, never personal data.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly messagesConsumed = new Counter({
+    name: 'custsync_messages_consumed_total',
+    help: 'Messages read from source topics',
+    labelNames: ['platform'] as const,
+    registers: [this.registry],
+  });
+  readonly recordsApplied = new Counter({
+    name: 'custsync_records_applied_total',
+    help: 'Records applied by the unifier (changed or not)',
+    labelNames: ['platform'] as const,
+    registers: [this.registry],
+  });
+  readonly recordsReplayed = new Counter({
+    name: 'custsync_records_replayed_total',
+    help: 'Redelivered records ignored because their position was already stored',
+    labelNames: ['platform'] as const,
+    registers: [this.registry],
+  });
+  readonly recordsSkipped = new Counter({
+    name: 'custsync_records_skipped_total',
+    help: 'Messages without customer data (event types the mapper skips) or suppressed by a forget request',
+    labelNames: ['platform', 'reason'] as const,
+    registers: [this.registry],
+  });
+  readonly deadLettered = new Counter({
+    name: 'custsync_dead_letters_total',
+    help: 'Messages sent to the dead-letter topic',
+    labelNames: ['platform', 'reason'] as const,
+    registers: [this.registry],
+  });
+  readonly valuesDropped = new Counter({
+    name: 'custsync_values_dropped_total',
+    help: 'Invalid optional values removed from otherwise valid records',
+    labelNames: ['platform', 'field', 'reason'] as const,
+    registers: [this.registry],
+  });
+  readonly auditRows = new Counter({
+    name: 'custsync_audit_rows_total',
+    help: 'customer_logs rows written by the unifier',
+    registers: [this.registry],
+  });
+  readonly batchSize = new Histogram({
+    name: 'custsync_batch_size',
+    help: 'Records per unifier batch',
+    buckets: [1, 10, 50, 100, 250, 500, 1000, 2000, 5000, 10000],
+    registers: [this.registry],
+  });
+  readonly batchSeconds = new Histogram({
+    name: 'custsync_batch_duration_seconds',
+    help: 'Time to apply one batch (one transaction), retries included',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  readonly batchRetries = new Counter({
+    name: 'custsync_batch_retries_total',
+    help: 'Batch attempts that failed and were retried',
+    labelNames: ['source'] as const,
+    registers: [this.registry],
+  });
+  readonly consumerLag = new Gauge({
+    name: 'custsync_consumer_lag_messages',
+    help: 'High watermark minus next offset, per source partition, as of the last batch',
+    labelNames: ['topic', 'partition'] as const,
+    registers: [this.registry],
+  });
+  readonly slotLagBytes = new Gauge({
+    name: 'custsync_replication_slot_lag_bytes',
+    help: 'WAL retained by custsync replication slots (pg_current_wal_lsn - confirmed_flush_lsn)',
+    labelNames: ['slot'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(options: { defaultMetrics?: boolean } = {}) {
+    if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'custsync_' });
+  }
+}

@@ -1,0 +1,7 @@
+import { fileURLToPath } from 'node:url';
+import { dirname, resolve } from 'node:path';
+
+/** The package root, whether running from `src/` (tests) or `dist/` (built). */
+export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export const MIGRATIONS_DIR = resolve(PACKAGE_ROOT, 'migrations');

@@ -1,0 +1,167 @@
+import type { Pool } from 'pg';
+import type { DeadLetter, DeadLetterOrigin, DeadLetterSink } from '../connectors/deadLetters.js';
+import { toCustsyncError } from '../runtime/errors.js';
+import type { Logger } from '../runtime/logger.js';
+import type { Metrics } from '../runtime/metrics.js';
+import type { ApplyResult, BatchEngine } from './engine/BatchEngine.js';
+import { normalizeRecord, type NormalizedRecord, type NormalizeOptions } from './normalize/index.js';
+import { isApplied, positionKey, storedKey, type PositionAdvance } from './positions.js';
+import type { SourceRecord } from './SourceRecord.js';
+
+/** One input of a batch as a connector decoded it. */
+export type Incoming =
+  | { kind: 'record'; record: SourceRecord; origin: DeadLetterOrigin }
+  /** Could not be decoded, validated or mapped. */
+  | { kind: 'invalid'; letter: DeadLetter }
+  /** Carries no customer data (an event type the mapper ignores). */
+  | { kind: 'skip'; platform: string; reason: string };
+
+export interface IngestBatch {
+  items: readonly Incoming[];
+  /** Positions the batch covers, including messages that were dead-lettered or skipped. */
+  advance: readonly PositionAdvance[];
+}
+
+export interface IngestResult extends ApplyResult {
+  deadLettered: number;
+  skipped: number;
+}
+
+export interface RetryHooks {
+  /** Stop retrying (the daemon is stopping, or the partition was revoked). */
+  shouldStop?: () => boolean;
+  /** Called while waiting between attempts (Kafka heartbeats). */
+  onWait?: () => Promise<void>;
+}
+
+export class StoppedError extends Error {
+  constructor() {
+    super('stopped before the batch could be applied');
+  }
+}
+
+const READ_POSITIONS = `
+SELECT stream, partition, next_ordinal::text FROM custsync.source_positions
+ WHERE (stream, partition) IN (SELECT * FROM unnest($1::text[], $2::int[]))`;
+
+/**
+ * What every connector hands its batches to: normalizes, dead-letters what is
+ * invalid, and applies the rest through the batch engine. Dead letters are
+ * acknowledged by Kafka before the data commits, so a crash cannot lose one;
+ * a redelivered batch does not dead-letter again what a committed batch
+ * already covered.
+ */
+export class Unifier {
+  private failingSince: number | null = null;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly engine: BatchEngine,
+    private readonly deadLetters: DeadLetterSink,
+    private readonly metrics: Metrics,
+    private readonly logger: Logger,
+    private normalizeOptions: NormalizeOptions,
+  ) {}
+
+  setNormalizeOptions(options: NormalizeOptions): void {
+    this.normalizeOptions = options;
+  }
+
+  /** Whether the last attempt to apply a batch failed (reported by /readyz). */
+  get failing(): boolean {
+    return this.failingSince !== null;
+  }
+
+  /**
+   * Applies a batch; on a Postgres or Kafka failure waits with backoff and
+   * tries again until it succeeds or `hooks.shouldStop()` says to give up
+   * (then throws StoppedError and nothing of the batch is committed).
+   */
+  async ingest(batch: IngestBatch, hooks: RetryHooks = {}): Promise<IngestResult> {
+    const records: NormalizedRecord[] = [];
+    const letters: DeadLetter[] = [];
+    let skipped = 0;
+    for (const item of batch.items) {
+      if (item.kind === 'invalid') letters.push(item.letter);
+      else if (item.kind === 'skip') {
+        skipped += 1;
+        this.metrics.recordsSkipped.inc({ platform: item.platform, reason: 'no_customer_data' });
+      } else {
+        const result = normalizeRecord(item.record, this.normalizeOptions);
+        if (result.ok) records.push(result.record);
+        else letters.push({ origin: item.origin, platform: item.record.platform, reason: result.reason, message: result.message, path: 'email' });
+      }
+    }
+    const start = process.hrtime.bigint();
+    const pendingLetters = await this.retrying(() => this.notYetCovered(letters), hooks);
+    await this.retrying(() => this.deadLetters.send(pendingLetters), hooks);
+    for (const letter of pendingLetters) {
+      this.metrics.deadLettered.inc({ platform: letter.platform, reason: letter.reason });
+      this.logger.warn({ platform: letter.platform, reason: letter.reason, path: letter.path, position: letter.origin.position }, `dead-lettered: ${letter.message}`);
+    }
+    const applied = await this.retrying(() => this.engine.apply({ records, advance: batch.advance }), hooks);
+    this.observe(records, applied, start);
+    return { ...applied, deadLettered: pendingLetters.length, skipped };
+  }
+
+  private observe(records: readonly NormalizedRecord[], result: ApplyResult, start: bigint): void {
+    this.metrics.batchSize.observe(records.length);
+    this.metrics.batchSeconds.observe(Number(process.hrtime.bigint() - start) / 1e9);
+    this.metrics.auditRows.inc(result.auditRows);
+    if (result.attempts > 1) this.metrics.batchRetries.inc({ source: 'engine' }, result.attempts - 1);
+    const platform = records[0]?.platform;
+    if (platform) {
+      this.metrics.recordsApplied.inc({ platform }, result.applied);
+      if (result.replayed > 0) this.metrics.recordsReplayed.inc({ platform }, result.replayed);
+    }
+    for (const record of records) {
+      for (const dropped of record.dropped) this.metrics.valuesDropped.inc({ platform: record.platform, field: dropped.field, reason: dropped.reason });
+    }
+  }
+
+  /** Drops letters whose position a committed batch already covered (they were sent then). */
+  private async notYetCovered(letters: DeadLetter[]): Promise<DeadLetter[]> {
+    if (letters.length === 0) return letters;
+    const streams: string[] = [];
+    const partitions: number[] = [];
+    for (const letter of letters) {
+      const key = positionKey(letter.origin.position);
+      if (!key) continue;
+      streams.push(key.stream);
+      partitions.push(key.partition);
+    }
+    if (streams.length === 0) return letters;
+    const { rows } = await this.pool.query<{ stream: string; partition: number; next_ordinal: string }>(READ_POSITIONS, [streams, partitions]);
+    const stored = new Map(rows.map((r) => [storedKey(r.stream, r.partition), BigInt(r.next_ordinal)]));
+    return letters.filter((l) => !isApplied(l.origin.position, stored));
+  }
+
+  private async retrying<T>(work: () => Promise<T>, hooks: RetryHooks): Promise<T> {
+    for (let attempt = 1; ; attempt += 1) {
+      if (hooks.shouldStop?.()) throw new StoppedError();
+      try {
+        const result = await work();
+        if (this.failingSince !== null) {
+          this.logger.info({ downForMs: Date.now() - this.failingSince }, 'recovered; applying again');
+          this.failingSince = null;
+        }
+        return result;
+      } catch (err) {
+        const error = toCustsyncError(err);
+        this.failingSince ??= Date.now();
+        const delay = Math.min(250 * 2 ** Math.min(attempt - 1, 6), 10_000);
+        this.logger.error({ code: error.code, attempt, delayMs: delay, err: error.message }, 'batch failed; pausing and retrying');
+        await this.wait(delay, hooks);
+      }
+    }
+  }
+
+  private async wait(ms: number, hooks: RetryHooks): Promise<void> {
+    const until = Date.now() + ms;
+    while (Date.now() < until) {
+      if (hooks.shouldStop?.()) return;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(500, until - Date.now())));
+      await hooks.onWait?.().catch(() => undefined);
+    }
+  }
+}

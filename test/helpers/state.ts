@@ -1,0 +1,38 @@
+import type pg from 'pg';
+
+export interface CustomerView {
+  email: string;
+  values: Record<string, string | null>;
+}
+
+export interface AuditView {
+  email: string;
+  field: string;
+  old: string | null;
+  new: string | null;
+  changedBy: string | null;
+}
+
+/**
+ * The observable state, without surrogate ids and timestamps, so two
+ * databases that applied the same records in different ways compare equal.
+ */
+export async function readState(pool: pg.Pool): Promise<{ customers: CustomerView[]; audit: AuditView[] }> {
+  const customers = await pool.query<Record<string, string | null>>(`
+    SELECT c.email, c.name, c.customer_id, c.phone_local_code, c.phone_number, c.document_type, c.document_number,
+           a.address, a.number, a.complement, a.neighborhood, a.city, a.state, a.zip_code, a.country, a.ip
+      FROM customers c LEFT JOIN addresses a ON a.id = c.address_id
+     ORDER BY c.email`);
+  const audit = await pool.query<{ email: string; field_name: string; old_value: string | null; new_value: string | null; changed_by: string | null }>(`
+    SELECT c.email, l.field_name, l.old_value, l.new_value, l.changed_by
+      FROM customer_logs l JOIN customers c ON c.id = l.customer_id
+     ORDER BY l.id`);
+  return {
+    customers: customers.rows.map(({ email, ...values }) => ({ email: email ?? '', values })),
+    audit: audit.rows.map((r) => ({ email: r.email, field: r.field_name, old: r.old_value, new: r.new_value, changedBy: r.changed_by })),
+  };
+}
+
+export async function truncateAll(pool: pg.Pool): Promise<void> {
+  await pool.query(`TRUNCATE customer_logs, customers, addresses, custsync.field_provenance, custsync.source_positions, custsync.dropped_values RESTART IDENTITY CASCADE`);
+}

@@ -1,0 +1,203 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { freshDatabase, type TestDatabase } from '../helpers/db.js';
+import { testEngine } from '../helpers/engine.js';
+import { record } from '../helpers/records.js';
+import { readState, truncateAll } from '../helpers/state.js';
+import type { BatchEngine } from '../../src/unifier/engine/BatchEngine.js';
+
+describe('batch engine on real Postgres', () => {
+  let db: TestDatabase;
+  let engine: BatchEngine;
+  beforeAll(async () => {
+    db = await freshDatabase();
+    engine = testEngine(db.pool);
+  });
+  afterAll(async () => {
+    await db.drop();
+  });
+  beforeEach(async () => {
+    await truncateAll(db.pool);
+  });
+
+  it('creates a customer and audits every initial value with old_value NULL', async () => {
+    const result = await engine.apply({
+      records: [
+        record({
+          email: '  Ana.Souza@Example.com ',
+          offset: 0,
+          customer: { name: 'Ana  Souza', phone_number: '+55 11 99999-0000', document_number: '529.982.247-25' },
+          address: { city: 'Uberlândia', zip_code: '38400123', country: 'Brasil' },
+        }),
+      ],
+    });
+    expect(result).toMatchObject({ applied: 1, replayed: 0, createdCustomers: 1, changedCustomers: 1 });
+    const state = await readState(db.pool);
+    expect(state.customers).toEqual([
+      {
+        email: 'ana.souza@example.com',
+        values: expect.objectContaining({
+          name: 'Ana Souza',
+          phone_local_code: '11',
+          phone_number: '999990000',
+          document_type: 'CPF',
+          document_number: '52998224725',
+          city: 'Uberlândia',
+          zip_code: '38400-123',
+          country: 'BR',
+        }),
+      },
+    ]);
+    expect(state.audit.map((a) => [a.field, a.old, a.new, a.changedBy])).toEqual([
+      ['email', null, 'ana.souza@example.com', 'hotmart'],
+      ['name', null, 'Ana Souza', 'hotmart'],
+      ['phone_local_code', null, '11', 'hotmart'],
+      ['phone_number', null, '999990000', 'hotmart'],
+      ['document_type', null, 'CPF', 'hotmart'],
+      ['document_number', null, '52998224725', 'hotmart'],
+      ['city', null, 'Uberlândia', 'hotmart'],
+      ['zip_code', null, '38400-123', 'hotmart'],
+      ['country', null, 'BR', 'hotmart'],
+    ]);
+    expect(result.auditRows).toBe(9);
+  });
+
+  it('treats case and space variants of one email as one customer', async () => {
+    await engine.apply({
+      records: [
+        record({ email: 'joao@example.com', offset: 0, customer: { name: 'João' } }),
+        record({ email: ' JOAO@EXAMPLE.COM', offset: 1, customer: { customer_id: 'h-1' } }),
+        record({ email: 'Joao@Example.Com  ', offset: 2, address: { city: 'Recife' } }),
+      ],
+    });
+    const { rows } = await db.pool.query('SELECT count(*)::int AS n FROM customers');
+    expect(rows[0].n).toBe(1);
+    expect((await readState(db.pool)).customers[0]?.values).toMatchObject({ name: 'João', customer_id: 'h-1', city: 'Recife' });
+  });
+
+  it('lets a higher priority win and keeps a lower one from overwriting, in either order', async () => {
+    // stripe (60) beats hotmart (50) for name
+    await engine.apply({ records: [record({ platform: 'hotmart', email: 'a@example.com', offset: 0, customer: { name: 'From Hotmart' } })] });
+    await engine.apply({ records: [record({ platform: 'stripe', email: 'a@example.com', offset: 1, customer: { name: 'From Stripe' } })] });
+    await engine.apply({ records: [record({ platform: 'hotmart', email: 'a@example.com', offset: 2, time: 999, customer: { name: 'Hotmart Again' } })] });
+    const state = await readState(db.pool);
+    expect(state.customers[0]?.values.name).toBe('From Stripe');
+    expect(state.audit.filter((a) => a.field === 'name').map((a) => [a.old, a.new, a.changedBy])).toEqual([
+      [null, 'From Hotmart', 'hotmart'],
+      ['From Hotmart', 'From Stripe', 'stripe'],
+    ]);
+  });
+
+  it('applies per-field priority overrides', async () => {
+    // stripe has priority 60 but only 10 for phone; hotmart (50) keeps the phone
+    await engine.apply({
+      records: [
+        record({ platform: 'hotmart', email: 'b@example.com', offset: 0, customer: { phone_number: '+5511988887777', name: 'B' } }),
+        record({ platform: 'stripe', email: 'b@example.com', offset: 1, customer: { phone_number: '+5521977776666', name: 'Bee' } }),
+      ],
+    });
+    expect((await readState(db.pool)).customers[0]?.values).toMatchObject({ phone_local_code: '11', phone_number: '988887777', name: 'Bee' });
+  });
+
+  it('at equal priority takes the newer event, and a late older event does not undo it', async () => {
+    await engine.apply({
+      records: [
+        record({ platform: 'kiwify', email: 'c@example.com', offset: 0, time: 100, customer: { name: 'Newer' } }),
+        record({ platform: 'eduzz', email: 'c@example.com', offset: 1, time: 50, customer: { name: 'Older' } }),
+      ],
+    });
+    await engine.apply({ records: [record({ platform: 'eduzz', email: 'c@example.com', offset: 2, time: 200, customer: { name: 'Newest' } })] });
+    const state = await readState(db.pool);
+    expect(state.customers[0]?.values.name).toBe('Newest');
+    expect(state.audit.filter((a) => a.field === 'name').map((a) => a.new)).toEqual(['Newer', 'Newest']);
+  });
+
+  it('never lets an empty value overwrite, and writes no audit row when nothing changed', async () => {
+    await engine.apply({ records: [record({ platform: 'shopify', email: 'd@example.com', offset: 0, customer: { name: 'Dora' }, address: { city: 'Natal' } })] });
+    const before = await readState(db.pool);
+    const result = await engine.apply({
+      records: [
+        record({ platform: 'stripe', email: 'd@example.com', offset: 1, customer: { name: '   ', customer_id: '' }, address: { city: null } }),
+        record({ platform: 'shopify', email: 'D@example.com', offset: 2, time: 1, customer: { name: 'Dora' } }),
+      ],
+    });
+    expect(result.auditRows).toBe(0);
+    expect(result.changedCustomers).toBe(0);
+    expect(await readState(db.pool)).toEqual(before);
+  });
+
+  it('stores positions with the data: a redelivered batch changes nothing and logs nothing', async () => {
+    const batch = {
+      records: [
+        record({ email: 'e@example.com', offset: 10, customer: { name: 'Eva' } }),
+        record({ email: 'f@example.com', offset: 11, customer: { name: 'Fábio' } }),
+      ],
+    };
+    const first = await engine.apply(batch);
+    const state = await readState(db.pool);
+    const again = await engine.apply(batch);
+    expect(first.applied).toBe(2);
+    expect(again).toMatchObject({ applied: 0, replayed: 2, auditRows: 0 });
+    expect(await readState(db.pool)).toEqual(state);
+    const { rows } = await db.pool.query(`SELECT stream, partition, next_ordinal::text FROM custsync.source_positions`);
+    expect(rows).toEqual([{ stream: 'kafka:t', partition: 0, next_ordinal: '12' }]);
+    // a batch straddling the stored position applies only what is new
+    const straddling = await engine.apply({
+      records: [record({ email: 'f@example.com', offset: 11, customer: { name: 'X' } }), record({ email: 'g@example.com', offset: 12, customer: { name: 'Gil' } })],
+    });
+    expect(straddling).toMatchObject({ applied: 1, replayed: 1 });
+  });
+
+  it('advances positions past records the batch did not carry (dead letters)', async () => {
+    await engine.apply({ records: [], advance: [{ stream: 'kafka:t', partition: 3, next: 42n }] });
+    const { rows } = await db.pool.query(`SELECT next_ordinal::text AS n FROM custsync.source_positions WHERE partition = 3`);
+    expect(rows[0].n).toBe('42');
+  });
+
+  it('upserts the main address under the same rules', async () => {
+    await engine.apply({ records: [record({ platform: 'shopify', email: 'h@example.com', offset: 0, address: { address: 'Rua A', city: 'Ottawa', country: 'CA' } })] });
+    await engine.apply({ records: [record({ platform: 'hotmart', email: 'h@example.com', offset: 1, address: { city: 'Toronto', number: '10' } })] });
+    await engine.apply({ records: [record({ platform: 'shopify', email: 'h@example.com', offset: 2, time: 9_999, address: { city: 'Montreal' } })] });
+    const { rows } = await db.pool.query(`SELECT count(*)::int AS n FROM addresses`);
+    expect(rows[0].n).toBe(1);
+    expect((await readState(db.pool)).customers[0]?.values).toMatchObject({ address: 'Rua A', city: 'Toronto', number: '10', country: 'CA' });
+  });
+
+  it('counts invalid optional values it dropped, and applies the rest of the record', async () => {
+    await engine.apply({ records: [record({ email: 'i@example.com', offset: 0, customer: { name: 'Ivo', document_number: '123.456.789-00' }, address: { ip: 'not-an-ip' } })] });
+    expect((await readState(db.pool)).customers[0]?.values).toMatchObject({ name: 'Ivo', document_number: null, ip: null });
+    const { rows } = await db.pool.query(`SELECT platform, field, reason, count::int FROM custsync.dropped_values ORDER BY field`);
+    expect(rows).toEqual([
+      { platform: 'hotmart', field: 'document_number', reason: 'document_invalid', count: 1 },
+      { platform: 'hotmart', field: 'ip', reason: 'ip_invalid', count: 1 },
+    ]);
+  });
+});
+
+describe('out-of-band edits', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await freshDatabase();
+  });
+  afterAll(async () => {
+    await db.drop();
+  });
+
+  it('audits a hand UPDATE with CURRENT_USER, one row per changed field, and not the engine’s own writes twice', async () => {
+    const engine = testEngine(db.pool);
+    await engine.apply({ records: [record({ email: 'j@example.com', offset: 0, customer: { name: 'Júlia' }, address: { city: 'Salvador' } })] });
+    const engineRows = (await readState(db.pool)).audit.length;
+    expect(engineRows).toBe(3);
+    await db.pool.query(`UPDATE customers SET name = 'Julia Hand', phone_number = '912345678' WHERE email = 'j@example.com'`);
+    await db.pool.query(`UPDATE addresses SET city = 'Feira de Santana'`);
+    await db.pool.query(`UPDATE customers SET name = name WHERE email = 'j@example.com'`);
+    const audit = (await readState(db.pool)).audit.slice(engineRows);
+    expect(audit.map((a) => [a.field, a.old, a.new, a.changedBy])).toEqual([
+      ['name', 'Júlia', 'Julia Hand', 'postgres'],
+      ['phone_number', null, '912345678', 'postgres'],
+      ['city', 'Salvador', 'Feira de Santana', 'postgres'],
+    ]);
+    // the hand edit holds the operator priority: a platform cannot overwrite it
+    await engine.apply({ records: [record({ platform: 'stripe', email: 'j@example.com', offset: 1, customer: { name: 'Stripe Name' } })] });
+    expect((await readState(db.pool)).customers[0]?.values.name).toBe('Julia Hand');
+  });
+});
