@@ -113,6 +113,7 @@ export class Unifier {
     if (platform) {
       this.metrics.recordsApplied.inc({ platform }, result.applied);
       if (result.replayed > 0) this.metrics.recordsReplayed.inc({ platform }, result.replayed);
+      if (result.suppressed > 0) this.metrics.recordsSkipped.inc({ platform, reason: 'suppressed' }, result.suppressed);
     }
     for (const record of records) {
       for (const dropped of record.dropped) this.metrics.valuesDropped.inc({ platform: record.platform, field: dropped.field, reason: dropped.reason });

@@ -4,6 +4,7 @@ import { testEngine } from '../helpers/engine.js';
 import { record } from '../helpers/records.js';
 import { readState, truncateAll } from '../helpers/state.js';
 import type { BatchEngine } from '../../src/unifier/engine/BatchEngine.js';
+import { emailHash } from '../../src/unifier/emailHash.js';
 
 describe('batch engine on real Postgres', () => {
   let db: TestDatabase;
@@ -170,6 +171,52 @@ describe('batch engine on real Postgres', () => {
       { platform: 'hotmart', field: 'document_number', reason: 'document_invalid', count: 1 },
       { platform: 'hotmart', field: 'ip', reason: 'ip_invalid', count: 1 },
     ]);
+  });
+});
+
+describe('suppressions and aliases', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await freshDatabase();
+  });
+  afterAll(async () => {
+    await db.drop();
+  });
+
+  it('drops and counts records of a suppressed email instead of re-creating the person', async () => {
+    const engine = testEngine(db.pool);
+    await db.pool.query(`INSERT INTO custsync.suppressions (email_hash, reason, created_by) VALUES ($1, 'GDPR Request', 'test')`, [
+      emailHash('gone@example.com'),
+    ]);
+    const result = await engine.apply({
+      records: [
+        record({ email: ' Gone@Example.com', offset: 0, customer: { name: 'Gone' } }),
+        record({ email: 'gone@example.com', offset: 1, customer: { name: 'Gone Again' } }),
+        record({ email: 'kept@example.com', offset: 2, customer: { name: 'Kept' } }),
+      ],
+    });
+    expect(result).toMatchObject({ applied: 3, suppressed: 2, createdCustomers: 1 });
+    expect((await readState(db.pool)).customers.map((c) => c.email)).toEqual(['kept@example.com']);
+    const { rows } = await db.pool.query(`SELECT dropped::int FROM custsync.suppressions`);
+    expect(rows[0].dropped).toBe(2);
+    const { rows: positions } = await db.pool.query(`SELECT next_ordinal::int AS n FROM custsync.source_positions`);
+    expect(positions[0].n).toBe(3);
+  });
+
+  it('lands records for an alias (a merged email) on the kept customer, in batch order', async () => {
+    const engine = testEngine(db.pool);
+    await engine.apply({ records: [record({ email: 'main@example.com', topic: 'alias', offset: 0, customer: { name: 'Main' } })] });
+    await db.pool.query(`INSERT INTO custsync.email_aliases (email, customer_id) SELECT 'old@example.com', id FROM customers WHERE email = 'main@example.com'`);
+    await engine.apply({
+      records: [
+        record({ email: 'OLD@example.com', topic: 'alias', offset: 1, time: 10, customer: { customer_id: 'old-1' }, address: { city: 'Belém' } }),
+        record({ email: 'main@example.com', topic: 'alias', offset: 2, time: 11, address: { city: 'Manaus' } }),
+      ],
+    });
+    const state = await readState(db.pool);
+    expect(state.customers.filter((c) => c.email.endsWith('example.com') && c.email !== 'kept@example.com').map((c) => c.email)).toEqual(['main@example.com']);
+    const main = state.customers.find((c) => c.email === 'main@example.com');
+    expect(main?.values).toMatchObject({ customer_id: 'old-1', city: 'Manaus' });
   });
 });
 

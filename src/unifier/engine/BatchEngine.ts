@@ -3,6 +3,7 @@ import { ADDRESS_FIELDS, CUSTOMER_FIELDS, isField, type Field } from '../fields.
 import type { NormalizedRecord } from '../normalize/index.js';
 import { advancesFor, isApplied, mergeAdvances, storedKey, type PositionAdvance } from '../positions.js';
 import type { PriorityRules } from '../priorities.js';
+import { emailHash } from '../emailHash.js';
 import { emptyValues, type CustomerState, type Provenance } from '../survivorship.js';
 import { planBatch, type IndexedRecord, type LoadedCustomer, type WritePlan } from './plan.js';
 import * as SQL from './sql.js';
@@ -24,8 +25,10 @@ export interface ApplyResult {
   received: number;
   /** Records already covered by a stored position (redelivered), ignored. */
   replayed: number;
-  /** Records applied (whether or not they changed anything). */
+  /** Records applied (whether or not they changed anything), suppressed ones included. */
   applied: number;
+  /** Records for forgotten people, dropped (custsync.suppressions). */
+  suppressed: number;
   createdCustomers: number;
   changedCustomers: number;
   auditRows: number;
@@ -60,6 +63,20 @@ interface ProvenanceRow {
   priority: number | null;
   event_time: Date;
   event_id: string | null;
+}
+
+/** Records per customer, in batch order: an alias's records fold together with its customer's own. */
+function regroupByCustomer(recordsByEmail: ReadonlyMap<string, IndexedRecord[]>, byEmail: ReadonlyMap<string, number>): Map<number, IndexedRecord[]> {
+  const out = new Map<number, IndexedRecord[]>();
+  for (const [email, records] of recordsByEmail) {
+    const id = byEmail.get(email);
+    if (id === undefined) throw new Error('a record email resolved to no customer');
+    const list = out.get(id);
+    if (list) list.push(...records);
+    else out.set(id, [...records]);
+  }
+  for (const list of out.values()) list.sort((a, b) => a.index - b.index);
+  return out;
 }
 
 function sleep(ms: number): Promise<void> {
@@ -144,15 +161,17 @@ export class BatchEngine {
       if (list) list.push(item);
       else recordsByEmail.set(item.record.email, [item]);
     }
+    const suppressed = await this.dropSuppressed(client, recordsByEmail);
     let plan: WritePlan = { addresses: [], customers: [], audit: [], provenance: [], changedCustomers: 0 };
     let created = 0;
     if (recordsByEmail.size > 0) {
-      const customers = await this.loadCustomers(client, [...recordsByEmail.keys()]);
+      const { customers, byEmail } = await this.loadCustomers(client, [...recordsByEmail.keys()]);
       created = [...customers.values()].filter((c) => c.created).length;
-      plan = planBatch(customers, recordsByEmail, this.rules);
+      plan = planBatch(customers, regroupByCustomer(recordsByEmail, byEmail), this.rules);
       await this.write(client, plan);
     }
-    await this.countDropped(client, fresh);
+    const kept = [...recordsByEmail.values()].flat();
+    await this.countDropped(client, kept);
     if (advances.length > 0) {
       await client.query(SQL.ADVANCE_POSITIONS, [
         advances.map((a) => a.stream),
@@ -160,7 +179,7 @@ export class BatchEngine {
         advances.map((a) => a.next.toString()),
       ]);
     }
-    return { ...result, createdCustomers: created, changedCustomers: plan.changedCustomers, auditRows: plan.audit.length };
+    return { ...result, suppressed, createdCustomers: created, changedCustomers: plan.changedCustomers, auditRows: plan.audit.length };
   }
 
   private async lockPositions(client: PoolClient, advances: readonly PositionAdvance[]): Promise<Map<string, bigint>> {
@@ -174,20 +193,50 @@ export class BatchEngine {
     return stored;
   }
 
-  /** Locks the batch's customers (creating missing ones), their addresses, and reads provenance. */
-  private async loadCustomers(client: PoolClient, emails: string[]): Promise<Map<string, LoadedCustomer>> {
-    const rowsByEmail = new Map<string, { row: CustomerRow; created: boolean }>();
+  /** Drops the records of forgotten people (and counts them against their suppression entry). */
+  private async dropSuppressed(client: PoolClient, recordsByEmail: Map<string, IndexedRecord[]>): Promise<number> {
+    if (recordsByEmail.size === 0) return 0;
+    const emails = [...recordsByEmail.keys()];
+    const hashes = emails.map(emailHash);
+    const { rows } = await client.query<{ email_hash: string }>(SQL.COUNT_SUPPRESSED, [hashes, emails.map((e) => recordsByEmail.get(e)?.length ?? 0)]);
+    if (rows.length === 0) return 0;
+    const hit = new Set(rows.map((r) => r.email_hash.trim()));
+    let dropped = 0;
+    emails.forEach((email, i) => {
+      if (!hit.has(hashes[i] as string)) return;
+      dropped += recordsByEmail.get(email)?.length ?? 0;
+      recordsByEmail.delete(email);
+    });
+    return dropped;
+  }
+
+  /**
+   * Locks the batch's customers (creating missing ones, resolving merged
+   * emails through their alias), their addresses, and reads provenance.
+   * Returns the customers by id and which customer each email resolved to.
+   */
+  private async loadCustomers(client: PoolClient, emails: string[]): Promise<{ customers: Map<number, LoadedCustomer>; byEmail: Map<string, number> }> {
+    const aliases = new Map(
+      (await client.query<{ email: string; customer_id: number }>(SQL.SELECT_ALIASES, [emails])).rows.map((r) => [r.email, r.customer_id]),
+    );
+    const rowsById = new Map<number, { row: CustomerRow; created: boolean }>();
+    const byEmail = new Map<string, number>();
     const take = (rows: CustomerRow[], created: boolean) => {
-      for (const row of rows) if (!rowsByEmail.has(row.email_key)) rowsByEmail.set(row.email_key, { row, created });
+      for (const row of rows) {
+        if (!rowsById.has(row.id)) rowsById.set(row.id, { row, created });
+        if (!byEmail.has(row.email_key)) byEmail.set(row.email_key, row.id);
+      }
     };
-    take((await client.query<CustomerRow>(SQL.LOCK_CUSTOMERS_BY_EMAIL, [emails])).rows, false);
-    const missing = emails.filter((e) => !rowsByEmail.has(e));
+    const direct = emails.filter((e) => !aliases.has(e));
+    take((await client.query<CustomerRow>(SQL.LOCK_CUSTOMERS_BY_EMAIL, [direct, [...new Set(aliases.values())]])).rows, false);
+    for (const [email, id] of aliases) if (rowsById.has(id)) byEmail.set(email, id);
+    const missing = emails.filter((e) => !byEmail.has(e));
     if (missing.length > 0) {
       take((await client.query<CustomerRow>(SQL.INSERT_CUSTOMERS, [missing])).rows, true);
-      const raced = missing.filter((e) => !rowsByEmail.has(e));
-      if (raced.length > 0) take((await client.query<CustomerRow>(SQL.LOCK_CUSTOMERS_BY_EMAIL, [raced])).rows, false);
+      const raced = missing.filter((e) => !byEmail.has(e));
+      if (raced.length > 0) take((await client.query<CustomerRow>(SQL.LOCK_CUSTOMERS_BY_EMAIL, [raced, []])).rows, false);
     }
-    const customerRows = [...rowsByEmail.values()];
+    const customerRows = [...rowsById.values()];
     const addressIds = customerRows.map((c) => c.row.address_id).filter((id): id is number => id !== null);
     const addresses = new Map<number, AddressRow>();
     if (addressIds.length > 0) {
@@ -203,16 +252,16 @@ export class BatchEngine {
         provenance.set(row.customer_id, entry);
       }
     }
-    const loaded = new Map<string, LoadedCustomer>();
+    const customers = new Map<number, LoadedCustomer>();
     for (const { row, created } of customerRows) {
       const values = emptyValues();
       for (const field of CUSTOMER_FIELDS) values[field] = row[field];
       const address = row.address_id === null ? undefined : addresses.get(row.address_id);
       if (address) for (const field of ADDRESS_FIELDS) values[field] = address[field];
       const state: CustomerState = { email: row.email, values, provenance: provenance.get(row.id) ?? {} };
-      loaded.set(row.email_key, { id: row.id, addressId: row.address_id, created, state });
+      customers.set(row.id, { id: row.id, addressId: row.address_id, created, state });
     }
-    return loaded;
+    return { customers, byEmail };
   }
 
   private async write(client: PoolClient, plan: WritePlan): Promise<void> {

@@ -64,15 +64,15 @@ function pick<K extends Field>(values: Record<Field, string | null>, fields: rea
  * exactly as applying the records one by one would number them.
  */
 export function planBatch(
-  customers: ReadonlyMap<string, LoadedCustomer>,
-  recordsByEmail: ReadonlyMap<string, readonly IndexedRecord[]>,
+  customers: ReadonlyMap<number, LoadedCustomer>,
+  recordsByCustomer: ReadonlyMap<number, readonly IndexedRecord[]>,
   rules: PriorityRules,
 ): WritePlan {
   const plan: WritePlan = { addresses: [], customers: [], audit: [], provenance: [], changedCustomers: 0 };
   const ordered: { index: number; field: number; row: AuditWrite }[] = [];
-  for (const [email, indexed] of recordsByEmail) {
-    const customer = customers.get(email);
-    if (!customer) throw new Error(`planBatch: no customer loaded for a record's email`);
+  for (const [customerId, indexed] of recordsByCustomer) {
+    const customer = customers.get(customerId);
+    if (!customer) throw new Error(`planBatch: customer ${customerId} was not loaded`);
     const result = foldRecords(customer.state, indexed.map((r) => r.record), rules, customer.created);
     result.audit.forEach((entry, position) => {
       const batchIndex = indexed[entry.sequence]?.index ?? 0;

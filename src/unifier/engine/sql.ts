@@ -28,11 +28,29 @@ UPDATE custsync.source_positions AS p
 const CUSTOMER_COLUMNS = `id, email, lower(email) AS email_key, name, customer_id, address_id,
        phone_local_code, phone_number, document_type, document_number`;
 
-/** Existing customers of the batch, matched case-insensitively (idx_customers_email_lower), locked in id order. */
+/**
+ * Suppressed (forgotten) emails among the batch's, counting the events they
+ * cost. Only hashes are compared; the table never holds an email.
+ */
+export const COUNT_SUPPRESSED = `
+UPDATE custsync.suppressions AS s
+   SET dropped = s.dropped + v.n, last_dropped_at = CURRENT_TIMESTAMP
+  FROM unnest($1::text[], $2::bigint[]) AS v(email_hash, n)
+ WHERE s.email_hash = v.email_hash
+RETURNING s.email_hash`;
+
+/** Emails merged into another customer. */
+export const SELECT_ALIASES = `
+SELECT email, customer_id FROM custsync.email_aliases WHERE email = ANY($1::text[])`;
+
+/**
+ * Existing customers of the batch, matched case-insensitively
+ * (idx_customers_email_lower) or through an alias, locked in id order.
+ */
 export const LOCK_CUSTOMERS_BY_EMAIL = `
 SELECT ${CUSTOMER_COLUMNS}
   FROM customers
- WHERE lower(email) = ANY($1::text[])
+ WHERE lower(email) = ANY($1::text[]) OR id = ANY($2::int[])
  ORDER BY id
    FOR UPDATE`;
 
