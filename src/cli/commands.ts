@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { registerConfigCommands } from './commands/config.js';
 import { registerCustomerCommands } from './commands/customer.js';
+import { registerDeadLetterCommands } from './commands/dlq.js';
 import { registerMigrateCommand } from './commands/migrate.js';
 import { registerRunCommand } from './commands/run.js';
 
@@ -10,4 +11,5 @@ export function registerCommands(program: Command): void {
   registerMigrateCommand(program);
   registerConfigCommands(program);
   registerCustomerCommands(program);
+  registerDeadLetterCommands(program);
 }

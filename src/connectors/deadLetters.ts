@@ -11,6 +11,8 @@ export type DeadLetterReason =
   | 'invalid_utf8'
   /** The value was not JSON. */
   | 'invalid_json'
+  /** An imported CSV record did not parse, or had the wrong number of fields. */
+  | 'invalid_csv'
   /** The JSON did not match the platform's payload schema. */
   | 'schema_invalid'
   /** The payload matched but could not be mapped (e.g. a buyer event without an email). */

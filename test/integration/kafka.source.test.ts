@@ -4,6 +4,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/runtime/loadConfig.js';
 import { createDaemon, type Daemon } from '../../src/runtime/daemon.js';
+import { replayDeadLetters } from '../../src/connectors/deadLetterReplay.js';
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';
 import { caughtUp, readTopic, testConfig, waitUntil } from '../helpers/daemon.js';
 import { KAFKA_BROKERS } from '../helpers/env.js';
@@ -223,6 +224,23 @@ describe('Kafka source end to end (real broker, real Postgres)', () => {
     expect(letters[5]?.headers['custsync.error.path']).toBe('creation_date');
     // the error text never quotes the payload
     expect(letters.map((l) => l.headers['custsync.error']).join(' ')).not.toContain('not-an-email');
+  });
+
+  it('replays dead letters into their source topic (dlq replay), filtered by reason', async () => {
+    const logger = pino({ level: 'silent' });
+    const dry = await replayDeadLetters(kafka, deadLetterTopic, { reason: 'mapping_failed', dryRun: true }, logger);
+    expect(dry).toMatchObject({ scanned: 6, matched: 1, replayed: 0 });
+    const real = await replayDeadLetters(kafka, deadLetterTopic, { reason: 'mapping_failed' }, logger);
+    expect(real).toMatchObject({ scanned: 6, matched: 1, replayed: 1, byTopic: { [topics.hotmart]: 1 } });
+    const none = await replayDeadLetters(kafka, deadLetterTopic, { since: new Date(Date.now() + 60_000) }, logger);
+    expect(none).toMatchObject({ matched: 0, replayed: 0 });
+    await settle();
+    // still unmappable, so it is dead-lettered again, showing where it was replayed from
+    const letters = await readTopic(kafka, deadLetterTopic, 7);
+    const again = letters[6];
+    expect(again?.headers['custsync.reason']).toBe('mapping_failed');
+    expect(again?.headers['custsync.replayed-from']).toMatch(/^0:\d+$/);
+    expect(again?.key?.toString()).toBe('bad-key');
   });
 
   it('reads messages written by an independent client (kcat)', async () => {

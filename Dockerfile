@@ -1,0 +1,21 @@
+# custsync daemon image: build with TypeScript, run the compiled JavaScript.
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json ./
+COPY src ./src
+RUN npm run build && npm prune --omit=dev
+
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json ./
+COPY migrations ./migrations
+COPY config/custsync.example.yaml ./config/custsync.yaml
+USER node
+EXPOSE 9464
+ENTRYPOINT ["node", "dist/cli/main.js"]
+CMD ["run"]
