@@ -16,38 +16,47 @@ SELECT partition, next_ordinal::text FROM custsync.source_positions WHERE stream
  * committed to Kafka only after the unifier's transaction (which stored them
  * in Postgres too) committed; auto-commit is off.
  */
+/** Which platform and mapper read each topic (rebuilt on a configuration reload). */
+function decodeContexts(config: Config): Map<string, DecodeContext> {
+  const contexts = new Map<string, DecodeContext>();
+  const knownPlatforms = new Set(config.platforms.map((p) => p.name));
+  for (const platform of config.platforms) {
+    const mapper = mapperFor(platform.mapper);
+    for (const topic of platform.topics) {
+      contexts.set(topic, { platform: platform.name, mapper, knownPlatforms, maxMessageBytes: config.kafka.maxMessageBytes });
+    }
+  }
+  return contexts;
+}
+
+function sameRouting(a: ReadonlyMap<string, DecodeContext>, b: ReadonlyMap<string, DecodeContext>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [topic, context] of a) {
+    const other = b.get(topic);
+    if (!other || other.platform !== context.platform || other.mapper !== context.mapper) return false;
+  }
+  return true;
+}
+
 export class KafkaSource extends SourceConnector {
   readonly name = 'kafka-source';
-  private readonly consumer: Consumer;
+  private consumer: Consumer | undefined;
   private readonly admin: Admin;
-  private readonly contexts = new Map<string, DecodeContext>();
+  private contexts: Map<string, DecodeContext>;
   private running = false;
+  private reconfiguring: Promise<void> = Promise.resolve();
 
   constructor(
-    kafka: Kafka,
-    private readonly config: Config,
+    private readonly kafka: Kafka,
+    private config: Config,
     private readonly pool: Pool,
     unifier: Unifier,
     private readonly metrics: Metrics,
     logger: Logger,
   ) {
     super(unifier, logger);
-    this.consumer = kafka.consumer({
-      groupId: config.kafka.groupId,
-      maxBytesPerPartition: config.kafka.maxBytesPerPartition,
-      maxBytes: config.kafka.maxBytesPerPartition * config.kafka.partitionsConsumedConcurrently * 2,
-      sessionTimeout: config.kafka.sessionTimeoutMs,
-      heartbeatInterval: Math.min(3_000, Math.floor(config.kafka.sessionTimeoutMs / 3)),
-      allowAutoTopicCreation: false,
-    });
     this.admin = kafka.admin();
-    const knownPlatforms = new Set(config.platforms.map((p) => p.name));
-    for (const platform of config.platforms) {
-      const mapper = mapperFor(platform.mapper);
-      for (const topic of platform.topics) {
-        this.contexts.set(topic, { platform: platform.name, mapper, knownPlatforms, maxMessageBytes: config.kafka.maxMessageBytes });
-      }
-    }
+    this.contexts = decodeContexts(config);
   }
 
   get topics(): string[] {
@@ -59,45 +68,95 @@ export class KafkaSource extends SourceConnector {
     await this.admin.describeCluster();
   }
 
+  /**
+   * Applies a reloaded configuration. Decoding settings take effect with the
+   * next batch; a change of topics or mappers restarts the consumer (the batch
+   * in flight finishes and commits first), which rebalances the group.
+   */
+  reconfigure(config: Config): Promise<void> {
+    this.reconfiguring = this.reconfiguring.then(async () => {
+      const contexts = decodeContexts(config);
+      const restart = !sameRouting(this.contexts, contexts);
+      this.config = config;
+      if (!restart) {
+        this.contexts = contexts;
+        return;
+      }
+      this.logger.info({ topics: [...contexts.keys()] }, 'topics or mappers changed: restarting the consumer');
+      await this.stopConsumer();
+      this.contexts = contexts;
+      if (!this.stopping) await this.startConsumer();
+    });
+    return this.reconfiguring;
+  }
+
   protected async connect(): Promise<void> {
     await this.admin.connect();
-    await this.consumer.connect();
-    this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
-      void this.seekToStoredPositions(payload.memberAssignment).catch((err: unknown) =>
-        this.logger.warn({ err: (err as Error).message }, 'could not compare stored positions on assignment; the unifier skips applied records anyway'),
-      );
-    });
-    this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
-      this.logger.error({ err: payload.error.message, restart: payload.restart }, 'kafka consumer crashed');
-      if (!payload.restart) this.onFatal(payload.error);
-    });
-    if (this.topics.length > 0) await this.consumer.subscribe({ topics: this.topics, fromBeginning: true });
   }
 
   protected async consume(signal: AbortSignal): Promise<void> {
+    await this.startConsumer();
+    await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+    await this.reconfiguring;
+    await this.stopConsumer();
+  }
+
+  private createConsumer(): Consumer {
+    const { kafka: settings } = this.config;
+    const consumer = this.kafka.consumer({
+      groupId: settings.groupId,
+      maxBytesPerPartition: settings.maxBytesPerPartition,
+      maxBytes: settings.maxBytesPerPartition * settings.partitionsConsumedConcurrently * 2,
+      sessionTimeout: settings.sessionTimeoutMs,
+      heartbeatInterval: Math.min(3_000, Math.floor(settings.sessionTimeoutMs / 3)),
+      allowAutoTopicCreation: false,
+    });
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      void this.seekToStoredPositions(consumer, payload.memberAssignment).catch((err: unknown) =>
+        this.logger.warn({ err: (err as Error).message }, 'could not compare stored positions on assignment; the unifier skips applied records anyway'),
+      );
+    });
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      this.logger.error({ err: payload.error.message, restart: payload.restart }, 'kafka consumer crashed');
+      if (!payload.restart) this.onFatal(payload.error);
+    });
+    return consumer;
+  }
+
+  private async startConsumer(): Promise<void> {
     if (this.topics.length === 0) {
       this.logger.warn('no platform topics configured; the Kafka source is idle');
-    } else {
-      await this.consumer.run({
-        autoCommit: false,
-        eachBatchAutoResolve: false,
-        partitionsConsumedConcurrently: this.config.kafka.partitionsConsumedConcurrently,
-        eachBatch: (payload) => this.handleBatch(payload),
-      });
+      this.running = true;
+      return;
     }
+    const consumer = this.createConsumer();
+    this.consumer = consumer;
+    await consumer.connect();
+    await consumer.subscribe({ topics: this.topics, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.config.kafka.partitionsConsumedConcurrently,
+      eachBatch: (payload) => this.handleBatch(consumer, payload),
+    });
     this.running = true;
-    await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
-    // kafkajs' stop waits for the eachBatch in flight, which finishes its chunk and commits.
-    await this.consumer.stop();
+  }
+
+  /** kafkajs' stop waits for the eachBatch in flight, which finishes its chunk and commits. */
+  private async stopConsumer(): Promise<void> {
+    const consumer = this.consumer;
+    this.consumer = undefined;
     this.running = false;
+    if (!consumer) return;
+    await consumer.stop();
+    await consumer.disconnect();
   }
 
   protected async disconnect(): Promise<void> {
-    await this.consumer.disconnect();
     await this.admin.disconnect();
   }
 
-  private async handleBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+  private async handleBatch(consumer: Consumer, { batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     const context = this.contexts.get(batch.topic);
     if (!context) return;
     const chunkSize = this.config.unifier.batchSize;
@@ -115,7 +174,7 @@ export class KafkaSource extends SourceConnector {
           { items, advance: [{ stream, partition: batch.partition, next }] },
           async () => {
             resolveOffset(last.offset);
-            await this.consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next.toString() }]);
+            await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next.toString() }]);
           },
           { shouldStop: () => !isRunning() || isStale(), onWait: heartbeat },
         );
@@ -133,7 +192,7 @@ export class KafkaSource extends SourceConnector {
    * Postgres (a crash between the two commits): seek there, so applied
    * records are not even fetched again.
    */
-  private async seekToStoredPositions(assignment: Record<string, number[]>): Promise<void> {
+  private async seekToStoredPositions(consumer: Consumer, assignment: Record<string, number[]>): Promise<void> {
     for (const [topic, partitions] of Object.entries(assignment)) {
       if (partitions.length === 0 || !this.contexts.has(topic)) continue;
       const { rows } = await this.pool.query<{ partition: number; next_ordinal: string }>(STORED_POSITIONS, [`kafka:${topic}`, partitions]);
@@ -145,7 +204,7 @@ export class KafkaSource extends SourceConnector {
         const kafkaOffset = committedOf.get(row.partition) ?? -1n;
         if (stored > kafkaOffset) {
           this.logger.info({ topic, partition: row.partition, committed: kafkaOffset.toString(), stored: stored.toString() }, 'seeking to the position stored in Postgres');
-          this.consumer.seek({ topic, partition: row.partition, offset: stored.toString() });
+          consumer.seek({ topic, partition: row.partition, offset: stored.toString() });
         }
       }
     }
