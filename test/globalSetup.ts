@@ -2,7 +2,8 @@ import pg from 'pg';
 import { Kafka, logLevel } from 'kafkajs';
 import { pino } from 'pino';
 import { migrate } from '../src/runtime/migrate.js';
-import { KAFKA_BROKERS, PG_ADMIN_URL, TEMPLATE_DB, databaseUrl } from './helpers/env.js';
+import { randomBytes } from 'node:crypto';
+import { KAFKA_BROKERS, PG_ADMIN_URL, databaseUrl } from './helpers/env.js';
 
 const HINT = 'start them with `npm run services:up` (npm test does this for you)';
 
@@ -12,6 +13,10 @@ const HINT = 'start them with `npm run services:up` (npm test does this for you)
  * TEMPLATE), so every file gets a fresh schema in milliseconds.
  */
 export default async function setup(): Promise<() => Promise<void>> {
+  // Workers inherit the environment: helpers/env.ts derives this run's database names from it.
+  process.env.CUSTSYNC_TEST_RUN ??= randomBytes(3).toString('hex');
+  const prefix = `custsync_test_${process.env.CUSTSYNC_TEST_RUN}_`;
+  const TEMPLATE_DB = `${prefix}template`;
   const admin = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 3_000 });
   try {
     await admin.connect();
@@ -39,7 +44,7 @@ export default async function setup(): Promise<() => Promise<void>> {
   return async () => {
     const cleanup = new pg.Client({ connectionString: PG_ADMIN_URL });
     await cleanup.connect();
-    const { rows } = await cleanup.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE 'custsync_test_%'`);
+    const { rows } = await cleanup.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE starts_with(datname, $1)`, [prefix]);
     for (const { datname } of rows) await cleanup.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
     await cleanup.end();
   };

@@ -2,8 +2,16 @@ import type { Command } from 'commander';
 import { registerConfigCommands } from './commands/config.js';
 import { registerCustomerCommands } from './commands/customer.js';
 import { registerDeadLetterCommands } from './commands/dlq.js';
+import { registerDuplicatesCommand } from './commands/duplicates.js';
+import { registerExportCommand } from './commands/export.js';
+import { registerForgetCommand } from './commands/forget.js';
+import { registerImportCommand } from './commands/import.js';
+import { registerMergeCommand } from './commands/merge.js';
+import { registerReportCommand } from './commands/report.js';
+import { registerRetentionCommands } from './commands/retention.js';
 import { registerMigrateCommand } from './commands/migrate.js';
 import { registerRunCommand } from './commands/run.js';
+import { registerStatusCommand } from './commands/status.js';
 
 /** Every subcommand, one module each under `commands/`. */
 export function registerCommands(program: Command): void {
@@ -12,4 +20,12 @@ export function registerCommands(program: Command): void {
   registerConfigCommands(program);
   registerCustomerCommands(program);
   registerDeadLetterCommands(program);
+  registerReportCommand(program);
+  registerDuplicatesCommand(program);
+  registerMergeCommand(program);
+  registerImportCommand(program);
+  registerForgetCommand(program);
+  registerExportCommand(program);
+  registerRetentionCommands(program);
+  registerStatusCommand(program);
 }

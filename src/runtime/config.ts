@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ALL_FIELDS, type Field } from '../unifier/fields.js';
+import { parseDuration } from '../audit/privacy/duration.js';
 
 /**
  * The operators' configuration file (`config/custsync.example.yaml` documents
@@ -43,6 +44,55 @@ export const PlatformConfig = z
   })
   .strict();
 export type PlatformConfig = z.infer<typeof PlatformConfig>;
+
+/** A column name exactly as the source table spells it (custsync quotes it). */
+const ColumnName = z.string().min(1).max(63).regex(/^[^"\u0000]+$/, 'a column name without double quotes');
+
+/** Which source column holds each field; only `email` is required. */
+const WalColumnMapping = z
+  .object({ email: ColumnName, ...Object.fromEntries(ALL_FIELDS.map((field) => [field, ColumnName.optional()])) })
+  .strict()
+  .transform((columns) => columns as { email: string } & Partial<Record<Field, string>>);
+
+const ReplicationName = z
+  .string()
+  .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'lower-case letters, digits and "_", starting with a letter or "_", at most 63 characters');
+
+export const WalTableConfig = z
+  .object({
+    /** `schema.table`, or `table` in `public`. */
+    table: z
+      .string()
+      .regex(/^(?:[^."\s]+\.)?[^."\s]+$/, '"schema.table" or "table"')
+      .transform((name) => (name.includes('.') ? name : `public.${name}`)),
+    columns: WalColumnMapping,
+    /** Column with the row's event time (e.g. updated_at); default: the source transaction's commit time. */
+    eventTime: ColumnName.optional(),
+  })
+  .strict();
+export type WalTableConfig = z.infer<typeof WalTableConfig>;
+
+/** A table in another Postgres database, read by logical replication; a platform like any other. */
+export const WalSourceConfig = z
+  .object({
+    /** Platform name: `customer_logs.changed_by` and provenance. */
+    name: PlatformName,
+    priority: Priority,
+    fieldPriorities: FieldPriorities.default({}),
+    /** The source database (wal_level=logical; a role with REPLICATION). Env override: WAL_SOURCE_<NAME>_URL. */
+    databaseUrl: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL'),
+    /** Default `custsync_<name>`. Slot names are cluster-wide. */
+    slotName: ReplicationName.optional(),
+    /** Default: the slot name. Created for the tables when missing. */
+    publicationName: ReplicationName.optional(),
+    tables: z.array(WalTableConfig).min(1),
+  })
+  .strict()
+  .transform((source) => {
+    const slotName = source.slotName ?? `custsync_${source.name.replace(/-/g, '_')}`;
+    return { ...source, slotName, publicationName: source.publicationName ?? slotName };
+  });
+export type WalSourceConfig = z.infer<typeof WalSourceConfig>;
 
 export const KafkaConfig = z
   .object({
@@ -97,6 +147,89 @@ export const UnifierConfig = z
   .strict();
 export type UnifierConfig = z.infer<typeof UnifierConfig>;
 
+export const PrivacyConfig = z
+  .object({
+    /** Kafka topic of forget (right to be forgotten) requests; unset = no topic is consumed. */
+    forgetTopic: z.string().min(1).optional(),
+  })
+  .strict();
+export type PrivacyConfig = z.infer<typeof PrivacyConfig>;
+
+export const RetentionConfig = z
+  .object({
+    /** Customers with no update for this long are anonymized by `custsync retention run` (`3y`, `18mo`, `90d`); unset = no policy. */
+    inactiveAfter: z
+      .string()
+      .superRefine((text, ctx) => {
+        const parsed = parseDuration(text);
+        if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.message });
+      })
+      .optional(),
+    /** Customers anonymized per transaction. */
+    batchSize: z.number().int().min(1).max(10_000).default(500),
+  })
+  .strict();
+export type RetentionConfig = z.infer<typeof RetentionConfig>;
+
+/** The change-event publisher: custsync's own WAL to `kafka.changeTopic` (docs/change-events.md). */
+export const PublisherConfig = z
+  .object({
+    /** Publish customer change events. Needs wal_level=logical and a role with REPLICATION. */
+    enabled: z.boolean().default(true),
+    /** Replication slot on custsync's database; slot names are cluster-wide, so one per custsync database. */
+    slotName: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'lower-case letters, digits and "_", at most 63 characters (a replication slot name)').default('custsync_changes'),
+    /** Publication of customers, addresses, customer_logs and custsync.field_provenance; created when missing. */
+    publicationName: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'lower-case letters, digits and "_", at most 63 characters').default('custsync_changes'),
+    /** How often the leader writes a heartbeat into the WAL and measures the slot's lag. */
+    heartbeatIntervalMs: z.number().int().min(100).max(300_000).default(10_000),
+    /** How often the slot lag is logged at info level. */
+    lagLogIntervalMs: z.number().int().min(1_000).default(60_000),
+    /** How often a standby instance tries to take over the publisher lock. */
+    standbyPollMs: z.number().int().min(100).max(5_000).default(1_000),
+    /** About this many events (customers) are published and acknowledged together. */
+    maxBatchEvents: z.number().int().min(1).max(100_000).default(5_000),
+    /** Upper bound of one Kafka produce request; keep it under the broker's message.max.bytes. */
+    maxRequestBytes: z.number().int().min(10_000).max(100_000_000).default(900_000),
+    /** Compression of the change topic's record batches: none or gzip. */
+    compression: z.enum(['none', 'gzip']).default('none'),
+    /** Decoded WAL changes held in memory before reading from Postgres pauses. */
+    maxQueuedChanges: z.number().int().min(1_000).max(10_000_000).default(200_000),
+    /** Main addresses remembered from the WAL, so events of unchanged addresses need no query. */
+    addressCacheSize: z.number().int().min(0).max(10_000_000).default(100_000),
+  })
+  .strict();
+export type PublisherConfig = z.infer<typeof PublisherConfig>;
+
+/** A WAL source is a platform: its name must differ from every other platform's; slots and publications are its own. */
+function refineWalSources(config: { platforms: PlatformConfig[]; walSources: WalSourceConfig[] }, ctx: z.RefinementCtx): void {
+  const platformNames = new Set(config.platforms.map((p) => p.name));
+  const seen = { name: new Map<string, number>(), slotName: new Map<string, number>(), publicationName: new Map<string, number>() };
+  config.walSources.forEach((source, index) => {
+    // zod still runs this refinement when an entry failed its own schema (then untransformed): those are reported already.
+    if (typeof source.slotName !== 'string' || !Array.isArray(source.tables)) return;
+    if (platformNames.has(source.name)) {
+      ctx.addIssue({ code: 'custom', path: ['walSources', index, 'name'], message: `"${source.name}" is already a platform in platforms; a WAL source needs a platform name of its own` });
+    }
+    for (const key of ['name', 'slotName', 'publicationName'] as const) {
+      const previous = seen[key].get(source[key]);
+      if (previous !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['walSources', index, key], message: `duplicate ${key} "${source[key]}" (also walSources[${previous}])` });
+      }
+      seen[key].set(source[key], index);
+    }
+    if (source.slotName.length > 63) {
+      ctx.addIssue({ code: 'custom', path: ['walSources', index, 'slotName'], message: `the default slot name "${source.slotName}" is longer than 63 characters; set slotName` });
+    }
+    const tables = new Set<string>();
+    source.tables.forEach((table, tableIndex) => {
+      if (tables.has(table.table)) {
+        ctx.addIssue({ code: 'custom', path: ['walSources', index, 'tables', tableIndex, 'table'], message: `table "${table.table}" is listed twice` });
+      }
+      tables.add(table.table);
+    });
+  });
+}
+
 export const Config = z
   .object({
     database: z
@@ -110,6 +243,8 @@ export const Config = z
     kafka: KafkaConfig,
     unifier: UnifierConfig.default(UnifierConfig.parse({})),
     platforms: z.array(PlatformConfig).default([]),
+    /** Tables in other databases read by logical replication (docs/import-and-wal-sources.md). */
+    walSources: z.array(WalSourceConfig).default([]),
     http: z
       .object({
         host: z.string().default('0.0.0.0'),
@@ -123,6 +258,9 @@ export const Config = z
       })
       .strict()
       .default({ level: 'info' }),
+    privacy: PrivacyConfig.default(PrivacyConfig.parse({})),
+    retention: RetentionConfig.default(RetentionConfig.parse({})),
+    publisher: PublisherConfig.default(PublisherConfig.parse({})),
   })
   .strict()
   .superRefine((config, ctx) => {
@@ -152,7 +290,12 @@ export const Config = z
         ctx.addIssue({ code: 'custom', path: ['platforms'], message: `platform "${owner}" consumes "${reserved}", which is custsync's own output topic` });
       }
     }
-  });
+    const forgetTopic = config.privacy.forgetTopic;
+    if (forgetTopic !== undefined && (topicOwner.has(forgetTopic) || [config.kafka.deadLetterTopic, config.kafka.changeTopic].includes(forgetTopic))) {
+      ctx.addIssue({ code: 'custom', path: ['privacy', 'forgetTopic'], message: `"${forgetTopic}" is already a platform or output topic; forget requests need a topic of their own` });
+    }
+  })
+  .superRefine(refineWalSources);
 export type Config = z.infer<typeof Config>;
 export type ConfigInput = z.input<typeof Config>;
 
@@ -173,3 +316,8 @@ export const ENV_OVERRIDES = {
   CUSTSYNC_CONFIG: 'path of the configuration file (default config/custsync.yaml)',
 } as const;
 export type EnvOverride = keyof typeof ENV_OVERRIDES;
+
+/** The variable overriding `walSources[].databaseUrl` of the source named `name` (`legacy-app` → WAL_SOURCE_LEGACY_APP_URL). */
+export function walSourceUrlEnv(name: string): string {
+  return `WAL_SOURCE_${name.toUpperCase().replace(/-/g, '_')}_URL`;
+}

@@ -3,9 +3,13 @@ import type pg from 'pg';
 import { KafkaDeadLetterSink } from '../connectors/deadLetters.js';
 import { createKafka, ensureTopics } from '../connectors/kafka/client.js';
 import { KafkaSource } from '../connectors/kafka/KafkaSource.js';
+import { WalSource } from '../connectors/wal/WalSource.js';
 import { BatchEngine } from '../unifier/engine/BatchEngine.js';
 import { priorityRules } from '../unifier/priorities.js';
 import { Unifier } from '../unifier/Unifier.js';
+import { ForgetRequestConsumer } from '../audit/privacy/ForgetRequestConsumer.js';
+import { Forgetter } from '../audit/privacy/Forgetter.js';
+import { ChangePublisher } from '../audit/publisher/ChangePublisher.js';
 import type { Config } from './config.js';
 import { createPool, pingDatabase } from './db.js';
 import { HttpServer } from './http.js';
@@ -30,10 +34,17 @@ export interface Daemon {
   kafkaSource: KafkaSource;
   unifier: Unifier;
   engine: BatchEngine;
+  /** Consumes `privacy.forgetTopic`, when configured. */
+  forgetRequests?: ForgetRequestConsumer;
+  /** Publishes customer change events (publisher.enabled). */
+  publisher?: ChangePublisher;
+  /** One per `walSources` entry. */
+  walSources: WalSource[];
 }
 
 export function rulesFromConfig(config: Config) {
-  return priorityRules(config.platforms, config.unifier.operatorPriority);
+  // WAL sources are platforms too: their priority and fieldPriorities rank their values.
+  return priorityRules([...config.platforms, ...config.walSources], config.unifier.operatorPriority);
 }
 
 export function normalizeOptionsFromConfig(config: Config) {
@@ -65,9 +76,11 @@ export function createDaemon(config: Config, logger: Logger, options: DaemonOpti
     normalizeOptionsFromConfig(config),
   );
   const kafkaSource = new KafkaSource(kafka, config, pool, unifier, metrics, componentLogger(logger, 'kafka-source'));
-  kafkaSource.onFatal = () => {
+  // A component that dies on its own takes the process down (non-zero), so a supervisor restarts it.
+  const exitOnFatal = () => {
     void lifecycle.stop().finally(() => process.exit(1));
   };
+  kafkaSource.onFatal = exitOnFatal;
 
   lifecycle.register(http);
   lifecycle.register({
@@ -95,7 +108,35 @@ export function createDaemon(config: Config, logger: Logger, options: DaemonOpti
     },
     stop: () => producer.disconnect(),
   });
+  // After the producer (the change topic exists), before the sources: it stops after them.
+  const publisher = config.publisher.enabled
+    ? new ChangePublisher({ config, pool, metrics, logger: componentLogger(logger, 'publisher') })
+    : undefined;
+  if (publisher) {
+    publisher.onFatal = exitOnFatal;
+    lifecycle.register(publisher);
+    http.addReadinessCheck({ name: 'publisher', check: () => publisher.check() });
+  }
   lifecycle.register(kafkaSource);
+  const walSources = config.walSources.map(
+    (source, index) => new WalSource(source, index, config, pool, unifier, metrics, componentLogger(logger, `wal-source:${source.name}`)),
+  );
+  for (const walSource of walSources) {
+    walSource.onFatal = exitOnFatal;
+    lifecycle.register(walSource);
+    http.addReadinessCheck({ name: walSource.name, check: () => walSource.testConnection() });
+  }
+  const forgetRequests = config.privacy.forgetTopic
+    ? new ForgetRequestConsumer(
+        kafka,
+        config,
+        config.privacy.forgetTopic,
+        new Forgetter(pool, componentLogger(logger, 'forget'), { maxAttempts: config.unifier.maxAttempts }),
+        new KafkaDeadLetterSink(producer, config.kafka.deadLetterTopic),
+        componentLogger(logger, 'forget-requests'),
+      )
+    : undefined;
+  if (forgetRequests) lifecycle.register(forgetRequests);
 
   http.addReadinessCheck({ name: 'postgres', check: () => pingDatabase(pool) });
   http.addReadinessCheck({ name: 'kafka', check: () => kafkaSource.testConnection() });
@@ -105,5 +146,5 @@ export function createDaemon(config: Config, logger: Logger, options: DaemonOpti
       if (unifier.failing) throw new Error('the last batch failed; retrying');
     },
   });
-  return { lifecycle, pool, metrics, http, kafkaSource, unifier, engine };
+  return { lifecycle, pool, metrics, http, kafkaSource, unifier, engine, walSources, ...(forgetRequests ? { forgetRequests } : {}), ...(publisher ? { publisher } : {}) };
 }

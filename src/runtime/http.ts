@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Component } from './lifecycle.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
+import { withTimeout } from './timeout.js';
 
 /** A named readiness check; throws (or rejects) when not ready. */
 export interface ReadinessCheck {
@@ -10,9 +11,12 @@ export interface ReadinessCheck {
   check(): Promise<void>;
 }
 
+/** A check that has not answered by then fails: a probe needs an answer, not a wait on a retrying client. */
+const CHECK_TIMEOUT_MS = 2_000;
+
 async function runCheck(check: ReadinessCheck): Promise<{ name: string; ok: boolean; error?: string }> {
   try {
-    await check.check();
+    await withTimeout(check.check(), CHECK_TIMEOUT_MS, () => new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`));
     return { name: check.name, ok: true };
   } catch (err) {
     return { name: check.name, ok: false, error: err instanceof Error ? err.message : String(err) };

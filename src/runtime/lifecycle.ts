@@ -1,5 +1,6 @@
 import type { Logger } from './logger.js';
 import { CustsyncError } from './errors.js';
+import { withTimeout } from './timeout.js';
 
 /** A long-running part of the daemon: started in registration order, stopped in reverse. */
 export interface Component {
@@ -13,18 +14,6 @@ export interface Component {
 export function once<T>(fn: () => Promise<T>): () => Promise<T> {
   let promise: Promise<T> | undefined;
   return () => (promise ??= fn());
-}
-
-async function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new CustsyncError('CUSTSYNC_SHUTDOWN_TIMEOUT', `${what} did not stop within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([work, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 export class Lifecycle {
@@ -70,7 +59,7 @@ export class Lifecycle {
     for (const component of [...this.started].reverse()) {
       const left = Math.max(deadline - Date.now(), 500);
       try {
-        await withTimeout(component.stop(), left, component.name);
+        await withTimeout(component.stop(), left, () => new CustsyncError('CUSTSYNC_SHUTDOWN_TIMEOUT', `${component.name} did not stop within ${left} ms`));
         this.logger.debug({ component: component.name }, 'stopped');
       } catch (err) {
         this.logger.error({ component: component.name, err }, 'stop failed');

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { MAPPERS } from '../connectors/mappers/registry.js';
-import { Config, type EnvOverride } from './config.js';
+import { Config, walSourceUrlEnv, type EnvOverride } from './config.js';
 import { UserError } from './errors.js';
 
 export const DEFAULT_CONFIG_PATH = 'config/custsync.yaml';
@@ -35,6 +35,12 @@ export function applyEnvOverrides(raw: RawObject, env: Env): RawObject {
   }
   if (env.CUSTSYNC_HTTP_PORT) objectAt(result, 'http').port = Number(env.CUSTSYNC_HTTP_PORT);
   if (env.CUSTSYNC_LOG_LEVEL) objectAt(result, 'log').level = env.CUSTSYNC_LOG_LEVEL;
+  for (const source of Array.isArray(result.walSources) ? (result.walSources as unknown[]) : []) {
+    if (typeof source !== 'object' || source === null) continue;
+    const name = (source as RawObject).name;
+    const url = typeof name === 'string' ? env[walSourceUrlEnv(name)] : undefined;
+    if (url) (source as RawObject).databaseUrl = url;
+  }
   return result;
 }
 

@@ -78,6 +78,12 @@ export class Metrics {
     labelNames: ['slot'] as const,
     registers: [this.registry],
   });
+  readonly changeEventsPublished = new Counter({
+    name: 'custsync_change_events_published_total',
+    help: 'Customer change events acknowledged by Kafka (re-publications after a crash included)',
+    labelNames: ['op'] as const,
+    registers: [this.registry],
+  });
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'custsync_' });

@@ -7,6 +7,11 @@ import type { Logger } from './logger.js';
 /** Top-level keys a reload applies live; anything else needs a restart. */
 const LIVE_KEYS = ['platforms', 'unifier', 'log'] as const;
 
+/** WAL sources' priorities apply live (they are unifier rules); their connections do not. */
+function withoutPriorities(sources: Config['walSources']): unknown[] {
+  return sources.map(({ priority: _priority, fieldPriorities: _fieldPriorities, ...connection }) => connection);
+}
+
 export interface ConfigChanges {
   applied: string[];
   needsRestart: string[];
@@ -18,6 +23,7 @@ export function configChanges(current: Config, next: Config): ConfigChanges {
   for (const key of Object.keys(next) as (keyof Config)[]) {
     if (isDeepStrictEqual(current[key], next[key])) continue;
     if ((LIVE_KEYS as readonly string[]).includes(key)) changes.applied.push(key);
+    else if (key === 'walSources' && isDeepStrictEqual(withoutPriorities(current.walSources), withoutPriorities(next.walSources))) changes.applied.push(key);
     else changes.needsRestart.push(key);
   }
   return changes;

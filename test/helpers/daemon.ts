@@ -42,6 +42,9 @@ export function testConfig(options: {
     platforms: options.platforms,
     http: { host: '127.0.0.1', port: 0 },
     log: { level: 'info' },
+    // Off unless a test asks for it (extra.publisher): slot names are cluster-wide and a
+    // leftover slot keeps its database from being dropped.
+    publisher: { enabled: false },
     ...options.extra,
   };
 }

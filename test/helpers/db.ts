@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { PG_ADMIN_URL, TEMPLATE_DB, databaseUrl } from './env.js';
+import { DB_PREFIX, PG_ADMIN_URL, TEMPLATE_DB, databaseUrl } from './env.js';
 
 export interface TestDatabase {
   name: string;
@@ -22,7 +22,7 @@ async function admin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
 
 /** A fresh, migrated database cloned from the run's template (graphile-worker's pattern). */
 export async function freshDatabase(): Promise<TestDatabase> {
-  const name = `custsync_test_${randomBytes(5).toString('hex')}`;
+  const name = `${DB_PREFIX}${randomBytes(5).toString('hex')}`;
   await admin((c) => c.query(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DB}`));
   const url = databaseUrl(name);
   const pool = new pg.Pool({ connectionString: url, max: 10 });
@@ -39,7 +39,7 @@ export async function freshDatabase(): Promise<TestDatabase> {
 
 /** An empty database (no migrations), for migration tests. */
 export async function emptyDatabase(): Promise<Omit<TestDatabase, 'pool'>> {
-  const name = `custsync_test_${randomBytes(5).toString('hex')}`;
+  const name = `${DB_PREFIX}${randomBytes(5).toString('hex')}`;
   await admin((c) => c.query(`CREATE DATABASE ${name}`));
   return {
     name,

@@ -1,7 +1,15 @@
 /** Where the test services run: the project's private cluster and broker (scripts/services.sh). */
 export const PG_ADMIN_URL = process.env.CUSTSYNC_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:55432/postgres';
 export const KAFKA_BROKERS = (process.env.CUSTSYNC_TEST_KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
-export const TEMPLATE_DB = 'custsync_test_template';
+/**
+ * Each vitest run has its own id (set by test/globalSetup.ts and inherited
+ * by the workers), so two runs on the same cluster never drop each other's
+ * databases: its template is `custsync_test_<run>_template` and every
+ * database it creates starts with `custsync_test_<run>_`.
+ */
+export const RUN_ID = process.env.CUSTSYNC_TEST_RUN ?? 'adhoc';
+export const DB_PREFIX = `custsync_test_${RUN_ID}_`;
+export const TEMPLATE_DB = `${DB_PREFIX}template`;
 
 export function databaseUrl(name: string): string {
   const url = new URL(PG_ADMIN_URL);

@@ -1,0 +1,131 @@
+/** Statements of `custsync duplicates` and `custsync merge`. */
+
+/** Lets the `%` operator (and so idx_customers_name_trgm) use the requested threshold, for this transaction. */
+export const SET_SIMILARITY_THRESHOLD = `SELECT set_config('pg_trgm.similarity_threshold', $1::text, true)`;
+
+/**
+ * Candidate pairs of different customers (lower id first), pseudonymized
+ * ones excluded: same document (type and number), same phone (local code and
+ * number), or names at least $1 similar (pg_trgm) with the same zip code.
+ * Each kind of evidence has a weight ($2 document, $3 phone, $4 name, the
+ * latter times the similarity); a pair's score combines its evidence as
+ * independent signals, 1 - Π(1 - weight), so more evidence ranks higher and
+ * a shared document alone is certain. Computed in numeric, so 0.625 × 0.7
+ * rounds to 0.438 as an operator expects, not to float noise. Best $5 pairs.
+ */
+export const FIND_DUPLICATES = `
+WITH live AS NOT MATERIALIZED (
+  SELECT c.id, c.name, c.phone_local_code, c.phone_number, c.document_type, c.document_number, a.zip_code
+    FROM customers c
+    LEFT JOIN addresses a ON a.id = c.address_id
+   WHERE coalesce(c.email, '') NOT LIKE 'deleted\\_%@anonymous.com'
+),
+evidence AS (
+  SELECT x.id AS id_a, y.id AS id_b, 'document' AS kind, NULL::real AS similarity
+    FROM live x
+    JOIN live y ON y.document_number = x.document_number AND y.document_type IS NOT DISTINCT FROM x.document_type AND x.id < y.id
+   WHERE btrim(x.document_number) <> ''
+  UNION ALL
+  SELECT x.id, y.id, 'phone', NULL
+    FROM live x
+    JOIN live y ON y.phone_number = x.phone_number AND y.phone_local_code IS NOT DISTINCT FROM x.phone_local_code AND x.id < y.id
+   WHERE btrim(x.phone_number) <> ''
+  UNION ALL
+  SELECT x.id, y.id, 'name', similarity(x.name, y.name)
+    FROM live x
+    JOIN live y ON y.zip_code = x.zip_code AND x.id < y.id AND y.name % x.name
+   WHERE btrim(x.zip_code) <> '' AND similarity(x.name, y.name) >= $1::real
+),
+pairs AS (
+  SELECT id_a, id_b,
+         bool_or(kind = 'document') AS same_document,
+         bool_or(kind = 'phone') AS same_phone,
+         max(similarity) AS similarity
+    FROM evidence
+   GROUP BY id_a, id_b
+),
+scored AS (
+  SELECT p.*,
+         round(1 - (1 - CASE WHEN p.same_document THEN $2::numeric ELSE 0 END)
+                 * (1 - CASE WHEN p.same_phone THEN $3::numeric ELSE 0 END)
+                 * (1 - coalesce(p.similarity::numeric, 0) * $4::numeric), 3) AS score
+    FROM pairs p
+)
+SELECT s.score, s.id_a, a.email AS email_a, a.name AS name_a, s.id_b, b.email AS email_b, b.name AS name_b,
+       s.same_document, s.same_phone, round(s.similarity::numeric, 3) AS name_similarity
+  FROM scored s
+  JOIN customers a ON a.id = s.id_a
+  JOIN customers b ON b.id = s.id_b
+ ORDER BY s.score DESC, s.id_a, s.id_b
+ LIMIT $5::bigint`;
+
+/** Marks the transaction as a merge, so the out-of-band audit triggers stay quiet (the merge audits itself). */
+export const BEGIN_AS_MERGE = `BEGIN; SELECT set_config('custsync.writer', 'merge', true)`;
+
+/** Both customers, locked in id order like the batch engine does, as JSON for the snapshot. */
+export const LOCK_CUSTOMERS = `
+SELECT c.id, to_jsonb(c) AS row FROM customers c WHERE c.id = ANY($1::int[]) ORDER BY c.id FOR UPDATE`;
+
+export const LOCK_ADDRESSES = `
+SELECT a.id, to_jsonb(a) AS row FROM addresses a WHERE a.id = ANY($1::int[]) ORDER BY a.id FOR UPDATE`;
+
+export const SELECT_PROVENANCE = `
+SELECT to_jsonb(p) AS row FROM custsync.field_provenance p WHERE p.customer_id = ANY($1::int[]) ORDER BY p.customer_id, p.field`;
+
+/** The dropped customer's audit trail moves to the kept customer, field names unchanged. */
+export const MOVE_LOGS = `
+UPDATE customer_logs SET customer_id = $1 WHERE customer_id = $2 RETURNING id`;
+
+/** Emails merged into the dropped customer earlier now resolve to the kept one. */
+export const MOVE_ALIASES = `
+UPDATE custsync.email_aliases SET customer_id = $1 WHERE customer_id = $2 RETURNING email`;
+
+/** Copies the dropped customer's provenance rows of fields $3 to the kept customer, exact to the microsecond. */
+export const TAKE_PROVENANCE = `
+INSERT INTO custsync.field_provenance AS p (customer_id, field, platform, priority, event_time, event_id)
+SELECT $1, d.field, d.platform, d.priority, d.event_time, d.event_id
+  FROM custsync.field_provenance d
+ WHERE d.customer_id = $2 AND d.field = ANY($3::text[])
+ON CONFLICT (customer_id, field) DO UPDATE
+   SET platform = EXCLUDED.platform, priority = EXCLUDED.priority, event_time = EXCLUDED.event_time,
+       event_id = EXCLUDED.event_id, updated_at = CURRENT_TIMESTAMP`;
+
+export const CLEAR_PROVENANCE = `
+DELETE FROM custsync.field_provenance WHERE customer_id = $1 AND field = ANY($2::text[])`;
+
+export const UPDATE_ADDRESS = `
+UPDATE addresses
+   SET address = $2, number = $3, complement = $4, neighborhood = $5, city = $6, state = $7,
+       zip_code = $8, country = $9, ip = $10, updated_at = CURRENT_TIMESTAMP
+ WHERE id = $1`;
+
+export const INSERT_ADDRESS = `
+INSERT INTO addresses (address, number, complement, neighborhood, city, state, zip_code, country, ip)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+RETURNING id`;
+
+/** Always run, even when no value changes: the kept customer's row changing is what announces the merge downstream. */
+export const UPDATE_KEPT_CUSTOMER = `
+UPDATE customers
+   SET name = $2, customer_id = $3, phone_local_code = $4, phone_number = $5, document_type = $6,
+       document_number = $7, address_id = $8, updated_at = CURRENT_TIMESTAMP
+ WHERE id = $1`;
+
+export const INSERT_LOGS = `
+INSERT INTO customer_logs (customer_id, field_name, old_value, new_value, changed_by, reason)
+SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
+RETURNING id`;
+
+/** Its provenance rows go with it (ON DELETE CASCADE); its logs and aliases were moved before. */
+export const DELETE_CUSTOMER = `DELETE FROM customers WHERE id = $1`;
+
+/** The dropped customer's address, unless someone else still points at it. */
+export const DELETE_ORPHAN_ADDRESS = `
+DELETE FROM addresses a WHERE a.id = $1 AND NOT EXISTS (SELECT 1 FROM customers c WHERE c.address_id = a.id)`;
+
+/** Later events for the dropped email land on the kept customer (the batch engine resolves aliases). */
+export const ADD_ALIAS = `
+INSERT INTO custsync.email_aliases (email, customer_id, reason)
+VALUES (lower(btrim($1)), $2, $3)
+ON CONFLICT (email) DO UPDATE
+   SET customer_id = EXCLUDED.customer_id, reason = EXCLUDED.reason, created_at = CURRENT_TIMESTAMP`;

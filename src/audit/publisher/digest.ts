@@ -1,0 +1,110 @@
+import type { TableRef } from '../../runtime/replication/slots.js';
+import type { WalChange, WalRow, WalTransaction } from '../../runtime/replication/stream.js';
+import { addressRow, auditRow, customerRow, provenanceKey, provenanceRow, type AddressRow, type AuditRow, type CustomerRow, type ProvenanceRow } from './rows.js';
+
+/** The tables the publication carries. */
+export const PUBLISHED_TABLES: readonly TableRef[] = [
+  { schema: 'public', table: 'customers' },
+  { schema: 'public', table: 'addresses' },
+  { schema: 'public', table: 'customer_logs' },
+  { schema: 'custsync', table: 'field_provenance' },
+];
+
+/** Tables whose updates and deletes must carry full before-images. */
+export const FULL_IDENTITY_TABLES: readonly TableRef[] = PUBLISHED_TABLES.slice(0, 2);
+
+/** The customer_logs field name of the seed's pseudonymization audit row. */
+export const PSEUDONYMIZATION_FIELD = 'pseudonymization';
+
+/** A row as it was before the transaction and as the transaction left it (null: absent). */
+export interface RowHistory<R> {
+  before: R | null;
+  after: R | null;
+}
+
+/** What one transaction did, per customer and per address, in first-touched order. */
+export interface TransactionDigest {
+  tx: WalTransaction;
+  customers: Map<number, RowHistory<CustomerRow>>;
+  addresses: Map<number, RowHistory<AddressRow>>;
+  /** customer_logs rows inserted, per customer, in order. */
+  audit: Map<number, AuditRow[]>;
+  /** field_provenance written per customer and field; null when the row was deleted. */
+  provenance: Map<number, Map<string, ProvenanceRow | null>>;
+  /** Customers with the pseudonymization audit row in this transaction. */
+  pseudonymized: Set<number>;
+  /** customers or addresses truncated (TRUNCATE carries no rows: no events). */
+  truncated: TableRef[];
+}
+
+function track<R extends { id: number }>(histories: Map<number, RowHistory<R>>, change: WalChange, parse: (row: WalRow) => R): void {
+  const before = change.before ? parse(change.before) : null;
+  const after = change.after ? parse(change.after) : null;
+  const id = (after ?? before)?.id;
+  if (id === undefined) return;
+  const known = histories.get(id);
+  if (known) known.after = after;
+  // A first update without an old row (identity not FULL) has no before-image: the after-image is the best guess.
+  else histories.set(id, { before: change.op === 'insert' ? null : (before ?? after), after });
+}
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+/** Pure: folds a transaction's row changes into per-customer and per-address histories. */
+export function digestTransaction(tx: WalTransaction): TransactionDigest {
+  const digest: TransactionDigest = {
+    tx,
+    customers: new Map(),
+    addresses: new Map(),
+    audit: new Map(),
+    provenance: new Map(),
+    pseudonymized: new Set(),
+    truncated: tx.truncated.filter((t) => t.schema === 'public' && (t.table === 'customers' || t.table === 'addresses')),
+  };
+  for (const change of tx.changes) {
+    const table = `${change.schema}.${change.table}`;
+    if (table === 'public.customers') track(digest.customers, change, customerRow);
+    else if (table === 'public.addresses') track(digest.addresses, change, addressRow);
+    else if (table === 'public.customer_logs') {
+      // Updates and deletes (the scrub of a forgotten customer's audit trail, cascades) are not customer changes.
+      if (change.op !== 'insert' || !change.after) continue;
+      const row = auditRow(change.after);
+      push(digest.audit, row.customerId, row);
+      if (row.field === PSEUDONYMIZATION_FIELD) digest.pseudonymized.add(row.customerId);
+    } else if (table === 'custsync.field_provenance') {
+      const row = change.after ? provenanceRow(change.after) : null;
+      const key = row ?? (change.before ? provenanceKey(change.before) : null);
+      if (!key) continue;
+      const fields = digest.provenance.get(key.customerId) ?? new Map<string, ProvenanceRow | null>();
+      fields.set(key.field, row);
+      digest.provenance.set(key.customerId, fields);
+    }
+  }
+  return digest;
+}
+
+/** What the assembler needs from outside the transaction. */
+export interface LookupsNeeded {
+  /** Main addresses of the transaction's customers that the transaction did not write. */
+  addressIds: number[];
+  /** Addresses the transaction changed while none of its customer rows points to them (hand edits of an address alone). */
+  ownerAddressIds: number[];
+}
+
+export function lookupsNeeded(digest: TransactionDigest): LookupsNeeded {
+  const addressIds = new Set<number>();
+  const referenced = new Set<number>();
+  for (const { before, after } of digest.customers.values()) {
+    for (const row of [before, after]) {
+      if (row?.address_id === null || row?.address_id === undefined) continue;
+      referenced.add(row.address_id);
+      if (!digest.addresses.has(row.address_id)) addressIds.add(row.address_id);
+    }
+  }
+  const ownerAddressIds = [...digest.addresses.keys()].filter((id) => !referenced.has(id));
+  return { addressIds: [...addressIds], ownerAddressIds };
+}

@@ -1,0 +1,122 @@
+import type { WalRow } from '../../runtime/replication/stream.js';
+import type { CustomerImage, MainAddress, Provenance } from './ChangeEvent.js';
+
+/*
+ * Rows of the tables the publisher reads, typed. They come from the stream
+ * (every value as Postgres' text) or from queries (ints parsed by pg,
+ * timestamps selected as text with `timestampText`), so one conversion serves
+ * both.
+ */
+
+export type CustomerRow = Omit<CustomerImage, 'main_address'>;
+export type AddressRow = MainAddress;
+
+export interface AuditRow {
+  customerId: number;
+  field: string;
+  oldValue: string | null;
+  newValue: string | null;
+  changedBy: string | null;
+  reason: string | null;
+}
+
+export interface ProvenanceRow extends Provenance {
+  customerId: number;
+  field: string;
+}
+
+function text(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  return typeof value === 'string' ? value : String(value);
+}
+
+/**
+ * A timestamp in one spelling whatever its origin: `2024-03-01T12:00:00.123456Z`
+ * (UTC, microseconds). The stream delivers Postgres' text in UTC
+ * (`2024-03-01 12:00:00.1234+00`); queries select the same text (`timestampText`).
+ */
+export function timestamp(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  if (value instanceof Date) return `${value.toISOString().slice(0, -1)}000Z`;
+  const raw = String(value);
+  const match = /^(\d{4,}-\d\d-\d\d) (\d\d:\d\d:\d\d)(?:\.(\d{1,6}))?\+00$/.exec(raw);
+  if (!match) return raw; // infinity, or a session outside UTC: kept as Postgres wrote it
+  return `${match[1]}T${match[2]}.${(match[3] ?? '').padEnd(6, '0')}Z`;
+}
+
+/** SQL giving a timestamptz column as the stream's text, for `timestamp()`. */
+export function timestampText(column: string): string {
+  return `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || '+00' AS ${column}`;
+}
+
+function int(value: unknown): number | null {
+  if (value === null || value === undefined) return null;
+  return typeof value === 'number' ? value : Number(value);
+}
+
+function requiredInt(value: unknown, what: string): number {
+  const n = int(value);
+  if (n === null || !Number.isInteger(n)) throw new Error(`${what} is not an integer: ${String(value)}`);
+  return n;
+}
+
+/** Keys in the order of the published schema (CustomerImage), written out: this runs for every row. */
+export function customerRow(row: WalRow): CustomerRow {
+  return {
+    id: requiredInt(row.id, 'customers.id'),
+    email: text(row.email),
+    name: text(row.name),
+    customer_id: text(row.customer_id),
+    phone_local_code: text(row.phone_local_code),
+    phone_number: text(row.phone_number),
+    document_type: text(row.document_type),
+    document_number: text(row.document_number),
+    address_id: int(row.address_id),
+    created_at: timestamp(row.created_at),
+    updated_at: timestamp(row.updated_at),
+  };
+}
+
+export function addressRow(row: WalRow): AddressRow {
+  return {
+    id: requiredInt(row.id, 'addresses.id'),
+    address: text(row.address),
+    number: text(row.number),
+    complement: text(row.complement),
+    neighborhood: text(row.neighborhood),
+    city: text(row.city),
+    state: text(row.state),
+    zip_code: text(row.zip_code),
+    country: text(row.country),
+    ip: text(row.ip),
+    created_at: timestamp(row.created_at),
+    updated_at: timestamp(row.updated_at),
+  };
+}
+
+export function auditRow(row: WalRow): AuditRow {
+  return {
+    customerId: requiredInt(row.customer_id, 'customer_logs.customer_id'),
+    field: String(row.field_name),
+    oldValue: text(row.old_value),
+    newValue: text(row.new_value),
+    changedBy: text(row.changed_by),
+    reason: text(row.reason),
+  };
+}
+
+export function provenanceRow(row: WalRow): ProvenanceRow {
+  return {
+    customerId: requiredInt(row.customer_id, 'field_provenance.customer_id'),
+    field: String(row.field),
+    platform: String(row.platform),
+    priority: int(row.priority),
+    event_time: timestamp(row.event_time) ?? '',
+    event_id: text(row.event_id),
+  };
+}
+
+/** Key of a provenance row from a delete (the primary key is all pgoutput sends). */
+export function provenanceKey(row: WalRow): { customerId: number; field: string } {
+  return { customerId: requiredInt(row.customer_id, 'field_provenance.customer_id'), field: String(row.field) };
+}

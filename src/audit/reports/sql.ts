@@ -1,0 +1,148 @@
+/**
+ * One query per report. The change analysis, geography and inactivity
+ * queries start from the seed's (domain_customers_ecosystem_001); the data
+ * health ones read custsync's own bookkeeping.
+ *
+ * Pseudonymized customers (`deleted_<md5>@anonymous.com`) are left out where
+ * their deliberately emptied values would distort the answer (completeness,
+ * value sources, inactivity) and counted where they are still customers
+ * (geography). Blank strings count as missing, as they do for survivorship.
+ */
+
+/** Most frequently changed fields (may indicate problems in initial collection). */
+export const CHANGES_BY_FIELD = `
+SELECT field_name, count(*) AS change_count
+  FROM customer_logs
+ GROUP BY field_name
+ ORDER BY change_count DESC, field_name`;
+
+/** Changes by origin: platforms, operators, database users. */
+export const CHANGES_BY_ORIGIN = `
+SELECT changed_by, count(*) AS change_count
+  FROM customer_logs
+ GROUP BY changed_by
+ ORDER BY change_count DESC, changed_by NULLS LAST`;
+
+/** Changes per calendar day in time zone $1, newest first. */
+export const CHANGES_BY_DAY = `
+SELECT to_char(date_trunc('day', created_at AT TIME ZONE $1::text), 'YYYY-MM-DD') AS change_date,
+       count(*) AS daily_changes
+  FROM customer_logs
+ GROUP BY 1
+ ORDER BY 1 DESC`;
+
+/**
+ * Share of (non-pseudonymized) customers with a value in each value column of
+ * customers and their main address. One row per column even when there are
+ * no customers.
+ */
+export const COMPLETENESS = `
+WITH counts AS (
+  SELECT count(*) AS total,
+         count(nullif(btrim(c.email), '')) AS email,
+         count(nullif(btrim(c.name), '')) AS name,
+         count(nullif(btrim(c.customer_id), '')) AS customer_id,
+         count(nullif(btrim(c.phone_local_code), '')) AS phone_local_code,
+         count(nullif(btrim(c.phone_number), '')) AS phone_number,
+         count(nullif(btrim(c.document_type), '')) AS document_type,
+         count(nullif(btrim(c.document_number), '')) AS document_number,
+         count(nullif(btrim(a.address), '')) AS address,
+         count(nullif(btrim(a.number), '')) AS number,
+         count(nullif(btrim(a.complement), '')) AS complement,
+         count(nullif(btrim(a.neighborhood), '')) AS neighborhood,
+         count(nullif(btrim(a.city), '')) AS city,
+         count(nullif(btrim(a.state), '')) AS state,
+         count(nullif(btrim(a.zip_code), '')) AS zip_code,
+         count(nullif(btrim(a.country), '')) AS country,
+         count(nullif(btrim(a.ip), '')) AS ip
+    FROM customers c
+    LEFT JOIN addresses a ON a.id = c.address_id
+   WHERE coalesce(c.email, '') NOT LIKE 'deleted\\_%@anonymous.com'
+)
+SELECT f.field, f.filled, counts.total AS customers,
+       CASE WHEN counts.total = 0 THEN NULL ELSE round(100.0 * f.filled / counts.total, 2) END AS percentage
+  FROM counts
+ CROSS JOIN LATERAL (VALUES
+         (1, 'email', counts.email), (2, 'name', counts.name), (3, 'customer_id', counts.customer_id),
+         (4, 'phone_local_code', counts.phone_local_code), (5, 'phone_number', counts.phone_number),
+         (6, 'document_type', counts.document_type), (7, 'document_number', counts.document_number),
+         (8, 'address', counts.address), (9, 'number', counts.number), (10, 'complement', counts.complement),
+         (11, 'neighborhood', counts.neighborhood), (12, 'city', counts.city), (13, 'state', counts.state),
+         (14, 'zip_code', counts.zip_code), (15, 'country', counts.country), (16, 'ip', counts.ip)
+       ) AS f(ord, field, filled)
+ ORDER BY f.ord`;
+
+/**
+ * Who set each current value (custsync.field_provenance), per field: count
+ * and share of that field's current values. Hand edits show as `sql:<user>`,
+ * operator edits as `operator:<name>`; a NULL platform is a value nobody
+ * claimed (written before custsync).
+ */
+export const VALUE_SOURCES = `
+WITH current_values AS (
+  SELECT c.id AS customer_id, v.ord, v.field
+    FROM customers c
+    LEFT JOIN addresses a ON a.id = c.address_id
+   CROSS JOIN LATERAL (VALUES
+           (1, 'name', c.name), (2, 'customer_id', c.customer_id), (3, 'phone_local_code', c.phone_local_code),
+           (4, 'phone_number', c.phone_number), (5, 'document_type', c.document_type),
+           (6, 'document_number', c.document_number), (7, 'address', a.address), (8, 'number', a.number),
+           (9, 'complement', a.complement), (10, 'neighborhood', a.neighborhood), (11, 'city', a.city),
+           (12, 'state', a.state), (13, 'zip_code', a.zip_code), (14, 'country', a.country), (15, 'ip', a.ip)
+         ) AS v(ord, field, value)
+   WHERE coalesce(c.email, '') NOT LIKE 'deleted\\_%@anonymous.com'
+     AND btrim(v.value) <> ''
+)
+SELECT cv.field, p.platform, count(*) AS value_count,
+       round(100.0 * count(*) / sum(count(*)) OVER (PARTITION BY cv.field), 2) AS percentage
+  FROM current_values cv
+  LEFT JOIN custsync.field_provenance p ON p.customer_id = cv.customer_id AND p.field = cv.field
+ GROUP BY cv.ord, cv.field, p.platform
+ ORDER BY cv.ord, value_count DESC, p.platform NULLS LAST`;
+
+/** Invalid optional values the unifier dropped (the rest of each record was applied). */
+export const DROPPED_VALUES = `
+SELECT reason, field, platform, count, last_at
+  FROM custsync.dropped_values
+ ORDER BY reason, count DESC, field, platform`;
+
+/** Messages sent to the dead-letter topic, as counted by the unifier. */
+export const DEAD_LETTERS = `
+SELECT reason, platform, count, last_at
+  FROM custsync.dead_letter_counts
+ ORDER BY reason, count DESC, platform`;
+
+/** Customers whose row has not changed in $1 days, longest idle first; at most $2 rows (NULL: all). */
+export const INACTIVE = `
+SELECT c.id, c.email, c.updated_at,
+       floor(extract(epoch FROM now() - c.updated_at) / 86400)::int AS days_inactive
+  FROM customers c
+ WHERE c.updated_at < now() - make_interval(days => $1::int)
+   AND coalesce(c.email, '') NOT LIKE 'deleted\\_%@anonymous.com'
+ ORDER BY c.updated_at, c.id
+ LIMIT $2::bigint`;
+
+/** Customers by country of their main address (NULL: no address or no country). */
+export const GEO_BY_COUNTRY = `
+SELECT a.country, count(c.id) AS customer_count,
+       round(100.0 * count(c.id) / sum(count(c.id)) OVER (), 2) AS percentage
+  FROM customers c
+  LEFT JOIN addresses a ON a.id = c.address_id
+ GROUP BY a.country
+ ORDER BY customer_count DESC, a.country NULLS LAST`;
+
+export const GEO_BY_STATE = `
+SELECT a.country, a.state, count(c.id) AS customer_count,
+       round(100.0 * count(c.id) / sum(count(c.id)) OVER (), 2) AS percentage
+  FROM customers c
+  LEFT JOIN addresses a ON a.id = c.address_id
+ GROUP BY a.country, a.state
+ ORDER BY customer_count DESC, a.country NULLS LAST, a.state NULLS LAST`;
+
+export const GEO_BY_CITY = `
+SELECT a.country, a.state, a.city, count(c.id) AS customer_count,
+       round(100.0 * count(c.id) / sum(count(c.id)) OVER (), 2) AS percentage
+  FROM customers c
+  LEFT JOIN addresses a ON a.id = c.address_id
+ GROUP BY a.country, a.state, a.city
+ ORDER BY customer_count DESC, a.country NULLS LAST, a.state NULLS LAST, a.city NULLS LAST`;

@@ -1,0 +1,27 @@
+import { InvalidArgumentError, Option } from 'commander';
+import { OUTPUT_FORMATS, type OutputFormat } from '../audit/reports/format.js';
+
+/** Options shared by the commands that print rows (report, duplicates, merge). */
+
+export function formatOption(): Option {
+  return new Option('--format <format>', 'output format').choices(OUTPUT_FORMATS).default('table' satisfies OutputFormat);
+}
+
+export function revealOption(): Option {
+  return new Option('--reveal', 'show emails and other personal values in full (masked by default)').default(false);
+}
+
+/** Commander argument parser: an integer ≥ 1 (bad input exits 2 with the option named). */
+export function positiveInt(value: string): number {
+  if (!/^\d+$/.test(value.trim()) || Number(value) < 1 || !Number.isSafeInteger(Number(value))) {
+    throw new InvalidArgumentError('expected a whole number ≥ 1');
+  }
+  return Number(value);
+}
+
+/** Commander argument parser: a number in (0, 1]. */
+export function fraction(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0 || n > 1) throw new InvalidArgumentError('expected a number greater than 0 and at most 1');
+  return n;
+}

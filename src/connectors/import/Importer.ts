@@ -1,0 +1,119 @@
+import type { Pool } from 'pg';
+import { StoppedError, type Unifier } from '../../unifier/Unifier.js';
+import type { ImportBatch } from './importBatches.js';
+import type { ProgressState } from './progress.js';
+
+export interface ImportSummary {
+  /** Physical lines in the file. */
+  totalLines: number;
+  /** Last line this run got through (its batch committed). */
+  lastLine: number;
+  /** Records (data lines, bad ones included) this run handled. */
+  records: number;
+  applied: number;
+  createdCustomers: number;
+  changedCustomers: number;
+  auditRows: number;
+  rejected: number;
+  /** Lines without customer data (event types the mapper ignores). */
+  ignored: number;
+  /** Lines an earlier run of the same file had applied. */
+  alreadyImported: number;
+  /** Records of forgotten people, dropped. */
+  suppressed: number;
+  elapsedMs: number;
+  /** Stopped by a signal before the end of the file. */
+  stopped: boolean;
+}
+
+const STORED_POSITION = `SELECT next_ordinal::text FROM custsync.source_positions WHERE stream = $1 AND partition = 0`;
+
+/** `import:<sha256>`, as `positionKey` names an import's stream. */
+export function importStream(sha256: string): string {
+  return `import:${sha256}`;
+}
+
+/** The first line an earlier run of this file has not applied (1 for a new file). */
+export async function storedImportPosition(pool: Pool, sha256: string): Promise<bigint | undefined> {
+  const { rows } = await pool.query<{ next_ordinal: string }>(STORED_POSITION, [importStream(sha256)]);
+  return rows[0] ? BigInt(rows[0].next_ordinal) : undefined;
+}
+
+/**
+ * Runs an input file's batches through the unifier, one transaction per
+ * batch with the import position stored in it, reading the next batch while
+ * the current one applies. `stop()` lets the batch in flight commit and ends
+ * the run there; only a batch that keeps failing is abandoned (uncommitted).
+ */
+export class Importer {
+  private stopRequested = false;
+
+  constructor(
+    private readonly unifier: Unifier,
+    private readonly sha256: string,
+    private readonly totalLines: number,
+  ) {}
+
+  stop(): void {
+    this.stopRequested = true;
+  }
+
+  async run(batches: AsyncIterable<ImportBatch>, onProgress: (state: ProgressState) => void = () => undefined): Promise<ImportSummary> {
+    const started = Date.now();
+    const summary: ImportSummary = {
+      totalLines: this.totalLines,
+      lastLine: 0,
+      records: 0,
+      applied: 0,
+      createdCustomers: 0,
+      changedCustomers: 0,
+      auditRows: 0,
+      rejected: 0,
+      ignored: 0,
+      alreadyImported: 0,
+      suppressed: 0,
+      elapsedMs: 0,
+      stopped: false,
+    };
+    const stream = importStream(this.sha256);
+    const iterator = batches[Symbol.asyncIterator]();
+    let next = await iterator.next();
+    while (!next.done) {
+      if (this.stopRequested) {
+        summary.stopped = true;
+        break;
+      }
+      const batch = next.value;
+      const applying = this.unifier.ingest(
+        { items: batch.items, advance: [{ stream, partition: 0, next: BigInt(batch.lastLine) + 1n }] },
+        // A healthy batch in flight finishes; a failing one stops retrying.
+        { shouldStop: () => this.stopRequested && this.unifier.failing },
+      );
+      const prefetch = iterator.next();
+      prefetch.catch(() => undefined);
+      try {
+        const result = await applying;
+        summary.records += batch.items.length;
+        summary.applied += result.applied;
+        summary.createdCustomers += result.createdCustomers;
+        summary.changedCustomers += result.changedCustomers;
+        summary.auditRows += result.auditRows;
+        summary.rejected += result.deadLettered;
+        summary.ignored += result.skipped;
+        summary.suppressed += result.suppressed;
+        summary.alreadyImported += batch.alreadyImported + result.replayed;
+        summary.lastLine = batch.lastLine;
+      } catch (err) {
+        if (!(err instanceof StoppedError)) throw err;
+        summary.stopped = true;
+        break;
+      }
+      summary.elapsedMs = Date.now() - started;
+      onProgress({ line: summary.lastLine, totalLines: this.totalLines, records: summary.records, rejected: summary.rejected, elapsedMs: summary.elapsedMs });
+      next = await prefetch;
+    }
+    summary.elapsedMs = Date.now() - started;
+    if (summary.stopped) await iterator.return?.(undefined).catch(() => undefined); // closes the input file
+    return summary;
+  }
+}

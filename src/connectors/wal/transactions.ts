@@ -1,0 +1,64 @@
+import type { WalSourceConfig, WalTableConfig } from '../../runtime/config.js';
+import { formatLsn, parseLsn } from '../../runtime/replication/lsn.js';
+import type { WalTransaction } from '../../runtime/replication/stream.js';
+import type { PositionAdvance } from '../../unifier/positions.js';
+import type { Incoming } from '../../unifier/Unifier.js';
+import { rowIncoming } from './rowMapping.js';
+
+/**
+ * Pure: committed source transactions to unifier batches. Every row of a
+ * transaction is positioned at the transaction's commit LSN, so a batch holds
+ * whole transactions: the stored position (`wal:<slot>`, commit LSN + 1)
+ * then means "every transaction committed before it is applied", and a
+ * transaction the slot sends again after a restart is skipped whole.
+ */
+
+export interface TransactionItems {
+  items: Incoming[];
+  /** Deleted rows: counted, not applied (a source row vanishing does not delete a unified customer). */
+  deletes: number;
+  /** Tables truncated in the transaction (nothing to apply either). */
+  truncated: string[];
+}
+
+/** The stream a WAL source's position is stored under (positions.ts names `wal` positions so). */
+export function walStream(slotName: string): string {
+  return `wal:${slotName}`;
+}
+
+/** "Every transaction committed before `lsn` + 1 is applied." */
+export function walAdvance(slotName: string, lsn: string): PositionAdvance {
+  return { stream: walStream(slotName), partition: 0, next: parseLsn(lsn) + 1n };
+}
+
+export function tablesByName(source: WalSourceConfig): Map<string, WalTableConfig> {
+  return new Map(source.tables.map((t) => [t.table, t]));
+}
+
+export function transactionItems(tx: WalTransaction, source: WalSourceConfig, tables: ReadonlyMap<string, WalTableConfig>): TransactionItems {
+  const lsn = formatLsn(parseLsn(tx.commitLsn));
+  const position = { kind: 'wal', slot: source.slotName, lsn } as const;
+  const out: TransactionItems = { items: [], deletes: 0, truncated: tx.truncated.map((t) => `${t.schema}.${t.table}`) };
+  tx.changes.forEach((change, index) => {
+    const table = tables.get(`${change.schema}.${change.table}`);
+    if (!table) return;
+    if (change.op === 'delete' || !change.after) {
+      out.deletes += 1;
+      return;
+    }
+    out.items.push(rowIncoming(change.after, table, { platform: source.name, position, eventId: `${source.slotName}@${lsn}:${index}`, commitTime: tx.commitTime }));
+  });
+  return out;
+}
+
+/** The first whole transactions holding at most `maxRows` changes (always at least one transaction). */
+export function takeWholeTransactions<T extends { changes: readonly unknown[] }>(queue: T[], maxRows: number): T[] {
+  let rows = 0;
+  let count = 0;
+  for (const tx of queue) {
+    if (count > 0 && rows + tx.changes.length > maxRows) break;
+    rows += tx.changes.length;
+    count += 1;
+  }
+  return queue.splice(0, count);
+}

@@ -1,0 +1,62 @@
+import { randomBytes } from 'node:crypto';
+import type { Kafka } from 'kafkajs';
+import pg from 'pg';
+import { PG_ADMIN_URL } from './env.js';
+
+/** A slot (and publication) name no other test uses: slot names are cluster-wide. */
+export function randomSlotName(prefix = 'pub_test'): string {
+  return `${prefix}_${randomBytes(5).toString('hex')}`;
+}
+
+/**
+ * Drops every replication slot of a database, ending the walsenders that hold
+ * them first: a database with a slot cannot be dropped.
+ */
+export async function dropSlotsOf(database: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
+  await admin.connect();
+  try {
+    for (let attempt = 0; attempt < 50; attempt += 1) {
+      await admin.query(`SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE database = $1 AND active_pid IS NOT NULL`, [database]);
+      const { rows } = await admin.query<{ slot_name: string; active: boolean }>(`SELECT slot_name, active FROM pg_replication_slots WHERE database = $1`, [database]);
+      if (rows.length === 0) return;
+      for (const slot of rows.filter((r) => !r.active)) {
+        await admin.query(`SELECT pg_drop_replication_slot($1)`, [slot.slot_name]).catch(() => undefined);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`could not drop the replication slots of ${database}`);
+  } finally {
+    await admin.end();
+  }
+}
+
+export interface TopicMessage {
+  key: string;
+  value: Record<string, unknown>;
+  headers: Record<string, string>;
+  partition: number;
+  offset: string;
+}
+
+/** Collects a topic's messages from the beginning until `stop()`; `messages` grows as they arrive. */
+export async function collectTopic(kafka: Kafka, topic: string): Promise<{ messages: TopicMessage[]; stop: () => Promise<void> }> {
+  const consumer = kafka.consumer({ groupId: `collector-${randomBytes(5).toString('hex')}`, maxWaitTimeInMs: 100 });
+  const messages: TopicMessage[] = [];
+  await consumer.connect();
+  await consumer.subscribe({ topics: [topic], fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ message, partition }) => {
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(message.headers ?? {})) headers[k] = String(Array.isArray(v) ? v[0] : v);
+      messages.push({
+        key: message.key?.toString() ?? '',
+        value: JSON.parse(message.value?.toString() ?? 'null') as Record<string, unknown>,
+        headers,
+        partition,
+        offset: message.offset,
+      });
+    },
+  });
+  return { messages, stop: () => consumer.disconnect() };
+}

@@ -1,0 +1,111 @@
+import type { Kafka, Producer } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ChangeEvent } from '../../src/audit/publisher/ChangeEvent.js';
+import { ChangeReplicationJob, type ChangeReplicationJobOptions } from '../../src/audit/publisher/ChangeReplicationJob.js';
+import { PUBLISHED_TABLES } from '../../src/audit/publisher/digest.js';
+import { KafkaChangeWriter, type ChangeWriter } from '../../src/audit/publisher/KafkaChangeWriter.js';
+import { AddressCache, LookupResolver } from '../../src/audit/publisher/lookups.js';
+import { Metrics } from '../../src/runtime/metrics.js';
+import { parseLsn } from '../../src/runtime/replication/lsn.js';
+import { ensurePublication } from '../../src/runtime/replication/publication.js';
+import { ensureSlot, readSlot } from '../../src/runtime/replication/slots.js';
+import { freshDatabase, type TestDatabase } from '../helpers/db.js';
+import { waitUntil } from '../helpers/daemon.js';
+import { silentLogger, testEngine } from '../helpers/engine.js';
+import { createTopics, randomTopic, testKafka } from '../helpers/kafka.js';
+import { record } from '../helpers/records.js';
+import { collectTopic, dropSlotsOf, randomSlotName } from '../helpers/replication.js';
+
+/** Writes to Kafka, then fails on the chosen call as if the process died before acknowledging the LSN. */
+class CrashAfterWrite implements ChangeWriter {
+  calls = 0;
+  constructor(
+    private readonly inner: ChangeWriter,
+    private readonly crashOnCall: number,
+  ) {}
+  async write(events: readonly ChangeEvent[]): Promise<void> {
+    this.calls += 1;
+    await this.inner.write(events);
+    if (this.calls === this.crashOnCall) throw new Error('simulated crash between the Kafka ack and the LSN ack');
+  }
+}
+
+describe('a crash between publishing and acknowledging the LSN', () => {
+  let db: TestDatabase;
+  let kafka: Kafka;
+  let producer: Producer;
+  const slot = randomSlotName('pub_redeliver');
+  const topic = randomTopic('changes');
+
+  beforeAll(async () => {
+    db = await freshDatabase();
+    kafka = testKafka();
+    await createTopics(kafka, [topic], 3);
+    producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+  });
+  afterAll(async () => {
+    await producer?.disconnect();
+    if (db) await dropSlotsOf(db.name);
+    await db?.drop();
+  });
+
+  it('re-publishes the unacknowledged group with the same event ids, then goes on', async () => {
+    await ensurePublication(db.pool, slot, PUBLISHED_TABLES);
+    const { slot: created } = await ensureSlot(db.pool, slot, 'change-publisher');
+    const engine = testEngine(db.pool);
+    for (let t = 1; t <= 5; t += 1) {
+      await engine.apply({ records: Array.from({ length: 10 }, (_, i) => record({ platform: 'hotmart', email: `p${i}@example.com`, offset: t * 10 + i, customer: { customer_id: `id-${i}-${t}` } })) });
+    }
+    const end = parseLsn((await db.pool.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn')).rows[0]?.lsn ?? '0/0');
+
+    const options = (startLsn: string): ChangeReplicationJobOptions => ({
+      databaseUrl: db.url,
+      database: db.name,
+      slotName: slot,
+      publicationName: slot,
+      startLsn,
+      maxBatchEvents: 10, // one transaction per group
+      maxQueuedChanges: 10_000,
+      heartbeatIntervalMs: 200,
+      lagLogIntervalMs: 60_000,
+    });
+    const deps = (writer: ChangeWriter) => ({
+      db: db.pool,
+      heartbeatDb: db.pool,
+      writer,
+      resolver: new LookupResolver(db.pool, new AddressCache(1_000)),
+      metrics: new Metrics(),
+      logger: silentLogger,
+    });
+    const kafkaWriter = new KafkaChangeWriter(producer, { topic, maxRequestBytes: 900_000, compression: 'none' });
+    const crashing = new CrashAfterWrite(kafkaWriter, 2);
+    await expect(new ChangeReplicationJob(options(created.confirmedFlushLsn ?? '0/0'), deps(crashing)).run(new AbortController().signal)).rejects.toThrow(/simulated crash/);
+    expect(crashing.calls).toBe(2);
+    // Only the first group was acknowledged to Postgres.
+    const afterCrash = await readSlot(db.pool, slot);
+    expect(parseLsn(afterCrash?.confirmedFlushLsn ?? '0/0')).toBeLessThan(end);
+
+    const stop = new AbortController();
+    const resumed = new ChangeReplicationJob(options(afterCrash?.confirmedFlushLsn ?? '0/0'), deps(kafkaWriter)).run(stop.signal);
+    await waitUntil('everything acknowledged', async () => parseLsn((await readSlot(db.pool, slot))?.confirmedFlushLsn ?? '0/0') >= end, 20_000);
+    stop.abort();
+    await resumed;
+
+    const collector = await collectTopic(kafka, topic);
+    try {
+      await waitUntil('60 messages', () => collector.messages.length >= 60, 20_000);
+    } finally {
+      await collector.stop();
+    }
+    const events = collector.messages.map((m) => m.value as ChangeEvent);
+    expect(events).toHaveLength(60); // 50 events + the 10 of the unacknowledged group again
+    const counts = new Map<string, ChangeEvent[]>();
+    for (const event of events) counts.set(event.event_id, [...(counts.get(event.event_id) ?? []), event]);
+    expect(counts.size).toBe(50);
+    const twice = [...counts.values()].filter((list) => list.length === 2);
+    expect(twice).toHaveLength(10);
+    for (const [a, b] of twice) expect({ ...b, ts_ms: 0 }).toEqual({ ...a, ts_ms: 0 });
+    expect(new Set(twice.map(([e]) => e?.after?.customer_id?.split('-')[2]))).toEqual(new Set(['2']));
+  });
+});
