@@ -62,6 +62,8 @@ export const DLQ_HEADER = {
   timestamp: 'custsync.source.timestamp',
   position: 'custsync.source.position',
   time: 'custsync.dead-lettered-at',
+  /** Set when the original value was too large for the dead-letter topic and was left out. */
+  valueOmitted: 'custsync.value-omitted',
 } as const;
 
 /** Headers describing the failure, added to the original headers. */
@@ -85,6 +87,10 @@ export function deadLetterHeaders(letter: DeadLetter, now: Date): IHeaders {
   return headers;
 }
 
+function isTooLarge(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { type?: unknown }).type === 'MESSAGE_TOO_LARGE';
+}
+
 /** Dead letters to a Kafka topic with acks from all in-sync replicas. */
 export class KafkaDeadLetterSink implements DeadLetterSink {
   constructor(
@@ -96,14 +102,24 @@ export class KafkaDeadLetterSink implements DeadLetterSink {
   async send(letters: readonly DeadLetter[]): Promise<void> {
     if (letters.length === 0) return;
     const now = this.clock();
-    await this.producer.send({
-      topic: this.topic,
-      acks: -1,
-      messages: letters.map((letter) => ({
-        key: letter.origin.key,
-        value: letter.origin.value,
-        headers: deadLetterHeaders(letter, now),
-      })),
-    });
+    const message = (letter: DeadLetter) => ({ key: letter.origin.key, value: letter.origin.value, headers: deadLetterHeaders(letter, now) });
+    try {
+      await this.producer.send({ topic: this.topic, acks: -1, messages: letters.map(message) });
+    } catch (err) {
+      if (!isTooLarge(err)) throw err;
+      // The dead-letter topic takes smaller messages than the source did: send
+      // one by one, and a letter that still does not fit goes without its value
+      // (which stays in the source topic) rather than stalling the partition.
+      for (const letter of letters) {
+        try {
+          await this.producer.send({ topic: this.topic, acks: -1, messages: [message(letter)] });
+        } catch (single) {
+          if (!isTooLarge(single)) throw single;
+          const { key, headers } = message(letter);
+          headers[DLQ_HEADER.valueOmitted] = `${letter.origin.value?.length ?? 0} bytes: larger than the dead-letter topic accepts`;
+          await this.producer.send({ topic: this.topic, acks: -1, messages: [{ key, value: null, headers }] });
+        }
+      }
+    }
   }
 }

@@ -222,6 +222,10 @@ describe('Kafka source end to end (real broker, real Postgres)', () => {
     expect(letters[0]?.value?.toString()).toBe('{"not json');
     expect(letters[1]?.value).toEqual(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]));
     expect(letters[5]?.headers['custsync.error.path']).toBe('creation_date');
+    const counts = await db.pool.query(`SELECT platform, reason, count::int FROM custsync.dead_letter_counts ORDER BY reason`);
+    expect(counts.rows).toEqual(
+      ['email_invalid', 'empty_value', 'invalid_json', 'invalid_utf8', 'mapping_failed', 'schema_invalid'].map((reason) => ({ platform: 'hotmart', reason, count: 1 })),
+    );
     // the error text never quotes the payload
     expect(letters.map((l) => l.headers['custsync.error']).join(' ')).not.toContain('not-an-email');
   });

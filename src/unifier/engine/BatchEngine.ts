@@ -5,10 +5,11 @@ import { advancesFor, isApplied, mergeAdvances, storedKey, type PositionAdvance 
 import type { PriorityRules } from '../priorities.js';
 import { emailHash } from '../emailHash.js';
 import { emptyValues, type CustomerState, type Provenance } from '../survivorship.js';
-import { planBatch, type IndexedRecord, type LoadedCustomer, type WritePlan } from './plan.js';
+import { emptyPlan, planBatch, type CustomerRecords, type CustomerWrite, type IndexedRecord, type LoadedCustomer, type ProvenanceWrite, type WritePlan } from './plan.js';
 import * as SQL from './sql.js';
-import { toCustsyncError } from '../../runtime/errors.js';
+import { CustsyncError, toCustsyncError } from '../../runtime/errors.js';
 import type { Logger } from '../../runtime/logger.js';
+import { inTransaction } from '../../runtime/transaction.js';
 
 export interface Batch {
   /** Valid records, in source order. */
@@ -18,6 +19,8 @@ export interface Batch {
    * dead-lettered and skipped messages too.
    */
   advance?: readonly PositionAdvance[];
+  /** Dead letters sent for this batch, counted in custsync.dead_letter_counts with it. */
+  deadLetters?: readonly { platform: string; reason: string }[];
 }
 
 export interface ApplyResult {
@@ -66,17 +69,51 @@ interface ProvenanceRow {
 }
 
 /** Records per customer, in batch order: an alias's records fold together with its customer's own. */
-function regroupByCustomer(recordsByEmail: ReadonlyMap<string, IndexedRecord[]>, byEmail: ReadonlyMap<string, number>): Map<number, IndexedRecord[]> {
-  const out = new Map<number, IndexedRecord[]>();
+function groupByCustomer(recordsByEmail: ReadonlyMap<string, IndexedRecord[]>, byEmail: ReadonlyMap<string, LoadedCustomer>): CustomerRecords[] {
+  const groups = new Map<LoadedCustomer, IndexedRecord[]>();
   for (const [email, records] of recordsByEmail) {
-    const id = byEmail.get(email);
-    if (id === undefined) throw new Error('a record email resolved to no customer');
-    const list = out.get(id);
-    if (list) list.push(...records);
-    else out.set(id, [...records]);
+    const customer = byEmail.get(email);
+    if (!customer) throw new Error('a record email resolved to no customer');
+    groups.set(customer, [...(groups.get(customer) ?? []), ...records]);
   }
-  for (const list of out.values()) list.sort((a, b) => a.index - b.index);
-  return out;
+  return [...groups].map(([customer, records]) => ({ customer, records: records.sort((a, b) => a.index - b.index) }));
+}
+
+/** The customers columns of UPDATE_CUSTOMERS / INSERT_CUSTOMERS after the key, in statement order. */
+function customerColumns(writes: readonly CustomerWrite[]): unknown[][] {
+  const column = (field: (typeof CUSTOMER_FIELDS)[number]) => writes.map((c) => c.values[field]);
+  return [
+    column('name'),
+    column('customer_id'),
+    writes.map((c) => c.customer.addressId),
+    column('phone_local_code'),
+    column('phone_number'),
+    column('document_type'),
+    column('document_number'),
+  ];
+}
+
+function provenanceColumns(rows: readonly ProvenanceWrite[]): unknown[][] {
+  return [
+    rows.map((p) => p.customer.id),
+    rows.map((p) => p.field),
+    rows.map((p) => p.platform),
+    rows.map((p) => p.priority),
+    rows.map((p) => p.eventTime.toISOString()),
+    rows.map((p) => p.eventId),
+  ];
+}
+
+/** Occurrences of each key, sorted by key so concurrent batches lock counter rows in one order. */
+function countBy(keys: readonly string[][]): { key: string[]; count: number }[] {
+  const counts = new Map<string, { key: string[]; count: number }>();
+  for (const key of keys) {
+    const id = key.join('\u0000');
+    const entry = counts.get(id) ?? { key, count: 0 };
+    entry.count += 1;
+    counts.set(id, entry);
+  }
+  return [...counts.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, entry]) => entry);
 }
 
 function sleep(ms: number): Promise<void> {
@@ -123,27 +160,8 @@ export class BatchEngine {
     }
   }
 
-  private async applyOnce(batch: Batch): Promise<Omit<ApplyResult, 'attempts'>> {
-    const client = await this.pool.connect();
-    let broken: Error | undefined;
-    try {
-      await client.query(SQL.BEGIN_AS_ENGINE);
-      try {
-        const result = await this.applyInTransaction(client, batch);
-        await client.query('COMMIT');
-        return result;
-      } catch (err) {
-        await client.query('ROLLBACK').catch((rollbackErr: Error) => {
-          broken = rollbackErr;
-        });
-        throw err;
-      }
-    } catch (err) {
-      if (toCustsyncError(err).code === 'CUSTSYNC_DB_UNAVAILABLE') broken = err as Error;
-      throw err;
-    } finally {
-      client.release(broken);
-    }
+  private applyOnce(batch: Batch): Promise<Omit<ApplyResult, 'attempts'>> {
+    return inTransaction(this.pool, { begin: SQL.BEGIN_AS_ENGINE }, (client) => this.applyInTransaction(client, batch));
   }
 
   private async applyInTransaction(client: PoolClient, batch: Batch): Promise<Omit<ApplyResult, 'attempts'>> {
@@ -162,16 +180,15 @@ export class BatchEngine {
       else recordsByEmail.set(item.record.email, [item]);
     }
     const suppressed = await this.dropSuppressed(client, recordsByEmail);
-    let plan: WritePlan = { addresses: [], customers: [], audit: [], provenance: [], changedCustomers: 0 };
-    let created = 0;
+    let plan = emptyPlan();
     if (recordsByEmail.size > 0) {
-      const { customers, byEmail } = await this.loadCustomers(client, [...recordsByEmail.keys()]);
-      created = [...customers.values()].filter((c) => c.created).length;
-      plan = planBatch(customers, regroupByCustomer(recordsByEmail, byEmail), this.rules);
+      const byEmail = await this.loadCustomers(client, [...recordsByEmail.keys()]);
+      plan = planBatch(groupByCustomer(recordsByEmail, byEmail), this.rules);
       await this.write(client, plan);
     }
     const kept = [...recordsByEmail.values()].flat();
     await this.countDropped(client, kept);
+    await this.countDeadLetters(client, batch.deadLetters ?? []);
     if (advances.length > 0) {
       await client.query(SQL.ADVANCE_POSITIONS, [
         advances.map((a) => a.stream),
@@ -179,7 +196,7 @@ export class BatchEngine {
         advances.map((a) => a.next.toString()),
       ]);
     }
-    return { ...result, suppressed, createdCustomers: created, changedCustomers: plan.changedCustomers, auditRows: plan.audit.length };
+    return { ...result, suppressed, createdCustomers: plan.creations.length, changedCustomers: plan.changedCustomers, auditRows: plan.audit.length };
   }
 
   private async lockPositions(client: PoolClient, advances: readonly PositionAdvance[]): Promise<Map<string, bigint>> {
@@ -211,71 +228,73 @@ export class BatchEngine {
   }
 
   /**
-   * Locks the batch's customers (creating missing ones, resolving merged
-   * emails through their alias), their addresses, and reads provenance.
-   * Returns the customers by id and which customer each email resolved to.
+   * Locks the batch's existing customers (matched by email or through a
+   * merged email's alias) and their addresses, and reads their provenance.
+   * Emails without a customer get a new, not yet inserted one.
    */
-  private async loadCustomers(client: PoolClient, emails: string[]): Promise<{ customers: Map<number, LoadedCustomer>; byEmail: Map<string, number> }> {
-    const aliases = new Map(
-      (await client.query<{ email: string; customer_id: number }>(SQL.SELECT_ALIASES, [emails])).rows.map((r) => [r.email, r.customer_id]),
-    );
-    const rowsById = new Map<number, { row: CustomerRow; created: boolean }>();
-    const byEmail = new Map<string, number>();
-    const take = (rows: CustomerRow[], created: boolean) => {
+  private async loadCustomers(client: PoolClient, emails: string[]): Promise<Map<string, LoadedCustomer>> {
+    const rowsById = new Map<number, CustomerRow>();
+    const idOf = new Map<string, number>();
+    const take = (rows: CustomerRow[]) => {
       for (const row of rows) {
-        if (!rowsById.has(row.id)) rowsById.set(row.id, { row, created });
-        if (!byEmail.has(row.email_key)) byEmail.set(row.email_key, row.id);
+        if (!rowsById.has(row.id)) rowsById.set(row.id, row);
+        if (!idOf.has(row.email_key)) idOf.set(row.email_key, row.id);
       }
     };
-    const direct = emails.filter((e) => !aliases.has(e));
-    take((await client.query<CustomerRow>(SQL.LOCK_CUSTOMERS_BY_EMAIL, [direct, [...new Set(aliases.values())]])).rows, false);
-    for (const [email, id] of aliases) if (rowsById.has(id)) byEmail.set(email, id);
-    const missing = emails.filter((e) => !byEmail.has(e));
-    if (missing.length > 0) {
-      take((await client.query<CustomerRow>(SQL.INSERT_CUSTOMERS, [missing])).rows, true);
-      const raced = missing.filter((e) => !byEmail.has(e));
-      if (raced.length > 0) take((await client.query<CustomerRow>(SQL.LOCK_CUSTOMERS_BY_EMAIL, [raced, []])).rows, false);
+    take((await client.query<CustomerRow>(SQL.LOCK_CUSTOMERS_BY_EMAIL, [emails, []])).rows);
+    // Aliases are read after the lock: a merge that committed while we waited
+    // for the dropped customer's row has its alias visible by now.
+    const unmatched = emails.filter((e) => !idOf.has(e));
+    if (unmatched.length > 0) {
+      const aliases = (await client.query<{ email: string; customer_id: number }>(SQL.SELECT_ALIASES, [unmatched])).rows;
+      if (aliases.length > 0) {
+        take((await client.query<CustomerRow>(SQL.LOCK_CUSTOMERS_BY_EMAIL, [[], aliases.map((a) => a.customer_id)])).rows);
+        for (const alias of aliases) if (rowsById.has(alias.customer_id)) idOf.set(alias.email, alias.customer_id);
+      }
     }
-    const customerRows = [...rowsById.values()];
-    const addressIds = customerRows.map((c) => c.row.address_id).filter((id): id is number => id !== null);
+    const rows = [...rowsById.values()];
+    const addressIds = rows.map((r) => r.address_id).filter((id): id is number => id !== null);
     const addresses = new Map<number, AddressRow>();
     if (addressIds.length > 0) {
       for (const row of (await client.query<AddressRow>(SQL.LOCK_ADDRESSES, [addressIds])).rows) addresses.set(row.id, row);
     }
     const provenance = new Map<number, Partial<Record<Field, Provenance>>>();
-    const existingIds = customerRows.filter((c) => !c.created).map((c) => c.row.id);
-    if (existingIds.length > 0) {
-      for (const row of (await client.query<ProvenanceRow>(SQL.SELECT_PROVENANCE, [existingIds])).rows) {
+    if (rows.length > 0) {
+      for (const row of (await client.query<ProvenanceRow>(SQL.SELECT_PROVENANCE, [rows.map((r) => r.id)])).rows) {
         if (!isField(row.field)) continue;
         const entry = provenance.get(row.customer_id) ?? {};
         entry[row.field] = { platform: row.platform, priority: row.priority, eventTime: row.event_time, eventId: row.event_id };
         provenance.set(row.customer_id, entry);
       }
     }
-    const customers = new Map<number, LoadedCustomer>();
-    for (const { row, created } of customerRows) {
+    const existing = new Map<number, LoadedCustomer>();
+    for (const row of rows) {
       const values = emptyValues();
       for (const field of CUSTOMER_FIELDS) values[field] = row[field];
       const address = row.address_id === null ? undefined : addresses.get(row.address_id);
       if (address) for (const field of ADDRESS_FIELDS) values[field] = address[field];
       const state: CustomerState = { email: row.email, values, provenance: provenance.get(row.id) ?? {} };
-      customers.set(row.id, { id: row.id, addressId: row.address_id, created, state });
+      existing.set(row.id, { id: row.id, addressId: row.address_id, created: false, state });
     }
-    return { customers, byEmail };
+    const byEmail = new Map<string, LoadedCustomer>();
+    for (const email of emails) {
+      const id = idOf.get(email);
+      const customer = id === undefined ? undefined : existing.get(id);
+      byEmail.set(email, customer ?? { id: null, addressId: null, created: true, state: { email, values: emptyValues(), provenance: {} } });
+    }
+    return byEmail;
   }
 
   private async write(client: PoolClient, plan: WritePlan): Promise<void> {
     const newAddresses = plan.addresses.filter((a) => a.id === null);
     if (newAddresses.length > 0) {
       const { rows } = await client.query<{ id: number }>(SQL.ALLOCATE_ADDRESS_IDS, [newAddresses.length]);
-      const addressIdOf = new Map<number, number>();
       newAddresses.forEach((address, i) => {
         const id = rows[i]?.id;
         if (id === undefined) throw new Error('address id allocation returned too few ids');
         address.id = id;
-        addressIdOf.set(address.customerId, id);
+        address.customer.addressId = id;
       });
-      for (const customer of plan.customers) customer.addressId = addressIdOf.get(customer.id) ?? customer.addressId;
     }
     if (plan.addresses.length > 0) {
       await client.query(SQL.UPSERT_ADDRESSES, [
@@ -283,22 +302,13 @@ export class BatchEngine {
         ...ADDRESS_FIELDS.map((field) => plan.addresses.map((a) => a.values[field])),
       ]);
     }
-    if (plan.customers.length > 0) {
-      const column = (field: (typeof CUSTOMER_FIELDS)[number]) => plan.customers.map((c) => c.values[field]);
-      await client.query(SQL.UPDATE_CUSTOMERS, [
-        plan.customers.map((c) => c.id),
-        column('name'),
-        column('customer_id'),
-        plan.customers.map((c) => c.addressId),
-        column('phone_local_code'),
-        column('phone_number'),
-        column('document_type'),
-        column('document_number'),
-      ]);
+    if (plan.creations.length > 0) await this.insertCustomers(client, plan.creations);
+    if (plan.updates.length > 0) {
+      await client.query(SQL.UPDATE_CUSTOMERS, [plan.updates.map((c) => c.customer.id), ...customerColumns(plan.updates)]);
     }
     if (plan.audit.length > 0) {
       await client.query(SQL.INSERT_CUSTOMER_LOGS, [
-        plan.audit.map((a) => a.customerId),
+        plan.audit.map((a) => a.customer.id),
         plan.audit.map((a) => a.field),
         plan.audit.map((a) => a.oldValue),
         plan.audit.map((a) => a.newValue),
@@ -306,35 +316,34 @@ export class BatchEngine {
         plan.audit.map((a) => a.reason),
       ]);
     }
-    if (plan.provenance.length > 0) {
-      await client.query(SQL.UPSERT_PROVENANCE, [
-        plan.provenance.map((p) => p.customerId),
-        plan.provenance.map((p) => p.field),
-        plan.provenance.map((p) => p.platform),
-        plan.provenance.map((p) => p.priority),
-        plan.provenance.map((p) => p.eventTime.toISOString()),
-        plan.provenance.map((p) => p.eventId),
-      ]);
+    const created = plan.provenance.filter((p) => p.customer.created);
+    const existing = plan.provenance.filter((p) => !p.customer.created);
+    if (created.length > 0) await client.query(SQL.INSERT_PROVENANCE, provenanceColumns(created));
+    if (existing.length > 0) await client.query(SQL.UPSERT_PROVENANCE, provenanceColumns(existing));
+  }
+
+  /** Inserts created customers and learns their ids; an email another engine created meanwhile retries the batch. */
+  private async insertCustomers(client: PoolClient, creations: readonly CustomerWrite[]): Promise<void> {
+    const { rows } = await client.query<{ id: number; email: string }>(SQL.INSERT_CUSTOMERS, [
+      creations.map((c) => c.customer.state.email),
+      ...customerColumns(creations),
+    ]);
+    const ids = new Map(rows.map((r) => [r.email, r.id]));
+    for (const creation of creations) creation.customer.id = ids.get(creation.customer.state.email) ?? null;
+    if (rows.length < creations.length) {
+      throw new CustsyncError('CUSTSYNC_DB_CONFLICT', 'another instance created some of this batch’s customers meanwhile; retrying the batch', { retriable: true });
     }
   }
 
   private async countDropped(client: PoolClient, records: readonly IndexedRecord[]): Promise<void> {
-    const counts = new Map<string, { platform: string; field: string; reason: string; count: number }>();
-    for (const { record } of records) {
-      for (const dropped of record.dropped) {
-        const key = `${record.platform}\u0000${dropped.field}\u0000${dropped.reason}`;
-        const entry = counts.get(key) ?? { platform: record.platform, field: dropped.field, reason: dropped.reason, count: 0 };
-        entry.count += 1;
-        counts.set(key, entry);
-      }
-    }
-    if (counts.size === 0) return;
-    const rows = [...counts.values()].sort((a, b) => (a.platform + a.field + a.reason < b.platform + b.field + b.reason ? -1 : 1));
-    await client.query(SQL.COUNT_DROPPED_VALUES, [
-      rows.map((r) => r.platform),
-      rows.map((r) => r.field),
-      rows.map((r) => r.reason),
-      rows.map((r) => r.count),
-    ]);
+    const rows = countBy(records.flatMap(({ record }) => record.dropped.map((d) => [record.platform, d.field, d.reason])));
+    if (rows.length === 0) return;
+    await client.query(SQL.COUNT_DROPPED_VALUES, [rows.map((r) => r.key[0]), rows.map((r) => r.key[1]), rows.map((r) => r.key[2]), rows.map((r) => r.count)]);
+  }
+
+  private async countDeadLetters(client: PoolClient, letters: readonly { platform: string; reason: string }[]): Promise<void> {
+    const rows = countBy(letters.map((l) => [l.platform, l.reason]));
+    if (rows.length === 0) return;
+    await client.query(SQL.COUNT_DEAD_LETTERS, [rows.map((r) => r.key[0]), rows.map((r) => r.key[1]), rows.map((r) => r.count)]);
   }
 }

@@ -3,11 +3,12 @@ import type { NormalizedRecord } from '../normalize/index.js';
 import type { PriorityRules } from '../priorities.js';
 import { foldRecords, type CustomerState, type Provenance } from '../survivorship.js';
 
-/** A customer as loaded (and locked) for a batch. */
+/** A customer of the batch: locked from the database, or created by it. */
 export interface LoadedCustomer {
-  id: number;
+  /** `null` until the engine inserts a customer this batch creates. */
+  id: number | null;
   addressId: number | null;
-  /** Inserted by this transaction: its first record audits the creation. */
+  /** Created by this batch: inserted with its folded values, its first record audits the creation. */
   created: boolean;
   state: CustomerState;
 }
@@ -18,21 +19,26 @@ export interface IndexedRecord {
   record: NormalizedRecord;
 }
 
+export interface CustomerRecords {
+  customer: LoadedCustomer;
+  /** In batch order. */
+  records: readonly IndexedRecord[];
+}
+
 export interface AddressWrite {
-  customerId: number;
+  customer: LoadedCustomer;
   /** `null`: a new main address; the engine allocates its id. */
   id: number | null;
   values: Record<AddressField, string | null>;
 }
 
 export interface CustomerWrite {
-  id: number;
+  customer: LoadedCustomer;
   values: Record<CustomerField, string | null>;
-  addressId: number | null;
 }
 
 export interface AuditWrite {
-  customerId: number;
+  customer: LoadedCustomer;
   field: string;
   oldValue: string | null;
   newValue: string | null;
@@ -41,17 +47,24 @@ export interface AuditWrite {
 }
 
 export interface ProvenanceWrite extends Provenance {
-  customerId: number;
+  customer: LoadedCustomer;
   field: Field;
 }
 
 export interface WritePlan {
   addresses: AddressWrite[];
-  customers: CustomerWrite[];
+  /** Customers the batch creates: inserted with their final values. */
+  creations: CustomerWrite[];
+  /** Existing customers with changed values. */
+  updates: CustomerWrite[];
   audit: AuditWrite[];
   provenance: ProvenanceWrite[];
-  /** Customers with at least one changed value. */
+  /** Customers created or with at least one changed value. */
   changedCustomers: number;
+}
+
+export function emptyPlan(): WritePlan {
+  return { addresses: [], creations: [], updates: [], audit: [], provenance: [], changedCustomers: 0 };
 }
 
 function pick<K extends Field>(values: Record<Field, string | null>, fields: readonly K[]): Record<K, string | null> {
@@ -63,39 +76,31 @@ function pick<K extends Field>(values: Record<Field, string | null>, fields: rea
  * the rows to write. Audit rows come out in batch order (record by record),
  * exactly as applying the records one by one would number them.
  */
-export function planBatch(
-  customers: ReadonlyMap<number, LoadedCustomer>,
-  recordsByCustomer: ReadonlyMap<number, readonly IndexedRecord[]>,
-  rules: PriorityRules,
-): WritePlan {
-  const plan: WritePlan = { addresses: [], customers: [], audit: [], provenance: [], changedCustomers: 0 };
-  const ordered: { index: number; field: number; row: AuditWrite }[] = [];
-  for (const [customerId, indexed] of recordsByCustomer) {
-    const customer = customers.get(customerId);
-    if (!customer) throw new Error(`planBatch: customer ${customerId} was not loaded`);
-    const result = foldRecords(customer.state, indexed.map((r) => r.record), rules, customer.created);
+export function planBatch(groups: readonly CustomerRecords[], rules: PriorityRules): WritePlan {
+  const plan = emptyPlan();
+  const ordered: { index: number; position: number; row: AuditWrite }[] = [];
+  for (const { customer, records } of groups) {
+    const result = foldRecords(customer.state, records.map((r) => r.record), rules, customer.created);
     result.audit.forEach((entry, position) => {
-      const batchIndex = indexed[entry.sequence]?.index ?? 0;
       ordered.push({
-        index: batchIndex,
-        field: position,
-        row: { customerId: customer.id, field: entry.field, oldValue: entry.oldValue, newValue: entry.newValue, changedBy: entry.changedBy, reason: entry.reason },
+        index: records[entry.sequence]?.index ?? 0,
+        position,
+        row: { customer, field: entry.field, oldValue: entry.oldValue, newValue: entry.newValue, changedBy: entry.changedBy, reason: entry.reason },
       });
     });
     for (const field of result.provenanceChanged) {
       const provenance = result.state.provenance[field];
-      if (provenance) plan.provenance.push({ customerId: customer.id, field, ...provenance });
+      if (provenance) plan.provenance.push({ customer, field, ...provenance });
     }
     const addressChanged = ADDRESS_FIELDS.some((f) => result.changed.has(f));
     const customerChanged = CUSTOMER_FIELDS.some((f) => result.changed.has(f));
-    if (!addressChanged && !customerChanged) continue;
-    plan.changedCustomers += 1;
-    if (addressChanged) {
-      plan.addresses.push({ customerId: customer.id, id: customer.addressId, values: pick(result.state.values, ADDRESS_FIELDS) });
-    }
-    plan.customers.push({ id: customer.id, values: pick(result.state.values, CUSTOMER_FIELDS), addressId: customer.addressId });
+    if (addressChanged) plan.addresses.push({ customer, id: customer.addressId, values: pick(result.state.values, ADDRESS_FIELDS) });
+    const write = { customer, values: pick(result.state.values, CUSTOMER_FIELDS) };
+    if (customer.created) plan.creations.push(write);
+    else if (addressChanged || customerChanged) plan.updates.push(write);
+    if (customer.created || addressChanged || customerChanged) plan.changedCustomers += 1;
   }
-  ordered.sort((a, b) => a.index - b.index || a.field - b.field);
+  ordered.sort((a, b) => a.index - b.index || a.position - b.position);
   plan.audit = ordered.map((o) => o.row);
   return plan;
 }

@@ -55,16 +55,17 @@ SELECT ${CUSTOMER_COLUMNS}
    FOR UPDATE`;
 
 /**
- * Inserts customers that do not exist yet, as bare rows; the same update path
- * then fills them. Sorted so two engines inserting the same emails queue on
- * the first one instead of deadlocking. A row another engine committed in the
- * meantime is skipped here and locked by LOCK_CUSTOMERS_BY_EMAIL next.
+ * Inserts the customers the batch creates, with their folded values. Sorted
+ * so two engines inserting the same emails queue on the first one instead of
+ * deadlocking. An email another engine committed meanwhile is skipped (not
+ * returned): the engine then retries the batch, which finds it existing.
  */
 export const INSERT_CUSTOMERS = `
-INSERT INTO customers (email)
-SELECT email FROM unnest($1::text[]) AS v(email) ORDER BY email
+INSERT INTO customers (email, name, customer_id, address_id, phone_local_code, phone_number, document_type, document_number)
+SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[])
+ ORDER BY 1
 ON CONFLICT (email) DO NOTHING
-RETURNING ${CUSTOMER_COLUMNS}`;
+RETURNING id, email`;
 
 export const LOCK_ADDRESSES = `
 SELECT id, address, number, complement, neighborhood, city, state, zip_code, country, ip
@@ -107,6 +108,11 @@ export const INSERT_CUSTOMER_LOGS = `
 INSERT INTO customer_logs (customer_id, field_name, old_value, new_value, changed_by, reason)
 SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])`;
 
+/** Provenance of the customers the batch creates: nothing to conflict with. */
+export const INSERT_PROVENANCE = `
+INSERT INTO custsync.field_provenance (customer_id, field, platform, priority, event_time, event_id)
+SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::int[], $5::timestamptz[], $6::text[])`;
+
 export const UPSERT_PROVENANCE = `
 INSERT INTO custsync.field_provenance AS p (customer_id, field, platform, priority, event_time, event_id)
 SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::int[], $5::timestamptz[], $6::text[])
@@ -118,4 +124,11 @@ export const COUNT_DROPPED_VALUES = `
 INSERT INTO custsync.dropped_values AS d (platform, field, reason, count)
 SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[])
 ON CONFLICT (platform, field, reason) DO UPDATE
+   SET count = d.count + EXCLUDED.count, last_at = CURRENT_TIMESTAMP`;
+
+/** Dead letters the batch sent, counted with the batch so a redelivery does not count them twice. */
+export const COUNT_DEAD_LETTERS = `
+INSERT INTO custsync.dead_letter_counts AS d (platform, reason, count)
+SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[])
+ON CONFLICT (platform, reason) DO UPDATE
    SET count = d.count + EXCLUDED.count, last_at = CURRENT_TIMESTAMP`;
