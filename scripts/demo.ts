@@ -17,6 +17,7 @@ const ROOT = resolve(import.meta.dirname, '..');
 const PG_ADMIN = process.env.CUSTSYNC_DEMO_PG_URL ?? 'postgres://postgres@127.0.0.1:55432/postgres';
 const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
 const DATABASE = 'custsync_demo';
+const SLOT = 'custsync_demo_changes';
 const run = Date.now().toString(36);
 const topic = (name: string) => `demo.${name}.${run}`;
 
@@ -49,6 +50,8 @@ async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs 
 async function main(): Promise<void> {
   const admin = new pg.Client({ connectionString: PG_ADMIN });
   await admin.connect();
+  // The previous demo's change-event slot pins its database (slot names are cluster-wide).
+  await admin.query(`SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1 AND NOT active`, [SLOT]);
   await admin.query(`DROP DATABASE IF EXISTS ${DATABASE} WITH (FORCE)`);
   await admin.query(`CREATE DATABASE ${DATABASE}`);
   await admin.end();
@@ -72,6 +75,7 @@ async function main(): Promise<void> {
       topics: [topic(name)],
       ...('fieldPriorities' in rest ? { fieldPriorities: rest.fieldPriorities } : {}),
     })),
+    publisher: { slotName: SLOT, publicationName: SLOT, heartbeatIntervalMs: 1_000 },
     http: { host: '127.0.0.1', port: 0 },
     log: { level: 'info' },
   };
@@ -114,13 +118,14 @@ async function main(): Promise<void> {
     return true;
   };
 
-  say('4. Producing the sample webhooks (samples/*.json), one platform after the other');
+  say('4. Producing the sample webhooks (samples/*.jsonl), one platform after the other');
   const producer = kafka.producer();
   await producer.connect();
   for (const platform of PLATFORMS) {
     const file = 'sample' in platform ? platform.sample : platform.name;
-    const payloads = JSON.parse(readFileSync(resolve(ROOT, `samples/${file}.json`), 'utf8')) as unknown[];
-    await producer.send({ topic: topic(platform.name), acks: -1, messages: payloads.map((p, i) => ({ key: `${platform.name}-${i}`, value: JSON.stringify(p) })) });
+    // One webhook body per line, produced byte for byte (re-serializing would round Shopify's 64-bit ids).
+    const payloads = readFileSync(resolve(ROOT, `samples/${file}.jsonl`), 'utf8').split('\n').filter((line) => line.trim() !== '');
+    await producer.send({ topic: topic(platform.name), acks: -1, messages: payloads.map((value, i) => ({ key: `${platform.name}-${i}`, value })) });
     process.stdout.write(`   ${platform.name.padEnd(8)} ${payloads.length} message(s) -> ${topic(platform.name)}\n`);
     await waitUntil(`the daemon to apply ${platform.name}`, caughtUp);
   }
@@ -129,6 +134,14 @@ async function main(): Promise<void> {
   await waitUntil('the daemon to process the broken message', caughtUp);
   await producer.disconnect();
 
+  await waitUntil('the change-event publisher to catch up', async () => {
+    const { rows } = await pool.query<{ lag: string | null }>(
+      `SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::text AS lag FROM pg_replication_slots WHERE slot_name = $1`,
+      [SLOT],
+    );
+    // heartbeats keep writing a few bytes of WAL: caught up means within one heartbeat of the end
+    return rows[0]?.lag !== undefined && rows[0].lag !== null && Number(rows[0].lag) < 4_096;
+  });
   say('5. Stopping the daemon with SIGTERM (it finishes the batch in flight, commits, disconnects)');
   daemon.kill('SIGTERM');
   process.stdout.write(`   exit code ${await exited}\n`);
@@ -171,6 +184,42 @@ async function main(): Promise<void> {
   await waitUntil('the dead letters', async () => letters.length >= expected, 30_000);
   await consumer.disconnect();
   section(`Dead-letter topic ${topic('dead-letters')} (original bytes, reason and origin in headers)`, letters, ['reason', 'platform', 'source', 'error', 'value']);
+
+  const events: Row[] = [];
+  const changes = kafka.consumer({ groupId: `custsync-demo-changes-${run}` });
+  await changes.connect();
+  await changes.subscribe({ topics: [topic('customer-changes')], fromBeginning: true });
+  const changeHighs = await kafkaAdmin.fetchTopicOffsets(topic('customer-changes'));
+  const expectedEvents = changeHighs.reduce((n, p) => n + Number(p.high), 0);
+  await changes.run({
+    eachMessage: async ({ message }) => {
+      const event = JSON.parse(message.value?.toString() ?? '{}') as {
+        event_id: string;
+        op: string;
+        key: { id: number };
+        after: { email?: string } | null;
+        changes: { field: string }[];
+        changed_by: string[];
+        sources: { platform: string; event_id: string }[];
+      };
+      events.push({
+        key: message.key?.toString() ?? null,
+        op: event.op,
+        email: event.after?.email ?? null,
+        changed: event.changes.map((c) => c.field).join(','),
+        changed_by: event.changed_by.join(','),
+        source_events: event.sources.map((x) => x.event_id).join(','),
+        event_id: event.event_id,
+      });
+    },
+  });
+  await waitUntil('the change events', async () => events.length >= expectedEvents, 30_000);
+  await changes.disconnect();
+  section(
+    `Change events on ${topic('customer-changes')}: one per customer per transaction, keyed by customer id (read from the WAL)`,
+    events,
+    ['key', 'op', 'email', 'changed', 'changed_by', 'source_events', 'event_id'],
+  );
 
   await kafkaAdmin.disconnect();
   await pool.end();
