@@ -64,7 +64,7 @@ interface ProvenanceRow {
   field: string;
   platform: string;
   priority: number | null;
-  event_time: Date;
+  event_ms: number;
   event_id: string | null;
 }
 
@@ -79,29 +79,14 @@ function groupByCustomer(recordsByEmail: ReadonlyMap<string, IndexedRecord[]>, b
   return [...groups].map(([customer, records]) => ({ customer, records: records.sort((a, b) => a.index - b.index) }));
 }
 
-/** The customers columns of UPDATE_CUSTOMERS / INSERT_CUSTOMERS after the key, in statement order. */
-function customerColumns(writes: readonly CustomerWrite[]): unknown[][] {
-  const column = (field: (typeof CUSTOMER_FIELDS)[number]) => writes.map((c) => c.values[field]);
-  return [
-    column('name'),
-    column('customer_id'),
-    writes.map((c) => c.customer.addressId),
-    column('phone_local_code'),
-    column('phone_number'),
-    column('document_type'),
-    column('document_number'),
-  ];
+/** A row of UPDATE_CUSTOMERS / INSERT_CUSTOMERS: the key (id or email), then the columns in statement order. */
+function customerTuple(key: number | string | null, write: CustomerWrite): unknown[] {
+  const v = write.values;
+  return [key, v.name, v.customer_id, write.customer.addressId, v.phone_local_code, v.phone_number, v.document_type, v.document_number];
 }
 
-function provenanceColumns(rows: readonly ProvenanceWrite[]): unknown[][] {
-  return [
-    rows.map((p) => p.customer.id),
-    rows.map((p) => p.field),
-    rows.map((p) => p.platform),
-    rows.map((p) => p.priority),
-    rows.map((p) => p.eventTime.toISOString()),
-    rows.map((p) => p.eventId),
-  ];
+function provenanceRows(rows: readonly ProvenanceWrite[]): string {
+  return JSON.stringify(rows.map((p) => [p.customer.id, p.field, p.platform, p.priority, p.eventTime.getTime(), p.eventId]));
 }
 
 /** Occurrences of each key, sorted by key so concurrent batches lock counter rows in one order. */
@@ -263,7 +248,7 @@ export class BatchEngine {
       for (const row of (await client.query<ProvenanceRow>(SQL.SELECT_PROVENANCE, [rows.map((r) => r.id)])).rows) {
         if (!isField(row.field)) continue;
         const entry = provenance.get(row.customer_id) ?? {};
-        entry[row.field] = { platform: row.platform, priority: row.priority, eventTime: row.event_time, eventId: row.event_id };
+        entry[row.field] = { platform: row.platform, priority: row.priority, eventTime: new Date(row.event_ms), eventId: row.event_id };
         provenance.set(row.customer_id, entry);
       }
     }
@@ -297,36 +282,27 @@ export class BatchEngine {
       });
     }
     if (plan.addresses.length > 0) {
-      await client.query(SQL.UPSERT_ADDRESSES, [
-        plan.addresses.map((a) => a.id),
-        ...ADDRESS_FIELDS.map((field) => plan.addresses.map((a) => a.values[field])),
-      ]);
+      await client.query(SQL.UPSERT_ADDRESSES, [JSON.stringify(plan.addresses.map((a) => [a.id, ...ADDRESS_FIELDS.map((field) => a.values[field])]))]);
     }
     if (plan.creations.length > 0) await this.insertCustomers(client, plan.creations);
     if (plan.updates.length > 0) {
-      await client.query(SQL.UPDATE_CUSTOMERS, [plan.updates.map((c) => c.customer.id), ...customerColumns(plan.updates)]);
+      await client.query(SQL.UPDATE_CUSTOMERS, [JSON.stringify(plan.updates.map((c) => customerTuple(c.customer.id, c)))]);
     }
     if (plan.audit.length > 0) {
       await client.query(SQL.INSERT_CUSTOMER_LOGS, [
-        plan.audit.map((a) => a.customer.id),
-        plan.audit.map((a) => a.field),
-        plan.audit.map((a) => a.oldValue),
-        plan.audit.map((a) => a.newValue),
-        plan.audit.map((a) => a.changedBy),
-        plan.audit.map((a) => a.reason),
+        JSON.stringify(plan.audit.map((a) => [a.customer.id, a.field, a.oldValue, a.newValue, a.changedBy, a.reason])),
       ]);
     }
     const created = plan.provenance.filter((p) => p.customer.created);
     const existing = plan.provenance.filter((p) => !p.customer.created);
-    if (created.length > 0) await client.query(SQL.INSERT_PROVENANCE, provenanceColumns(created));
-    if (existing.length > 0) await client.query(SQL.UPSERT_PROVENANCE, provenanceColumns(existing));
+    if (created.length > 0) await client.query(SQL.INSERT_PROVENANCE, [provenanceRows(created)]);
+    if (existing.length > 0) await client.query(SQL.UPSERT_PROVENANCE, [provenanceRows(existing)]);
   }
 
   /** Inserts created customers and learns their ids; an email another engine created meanwhile retries the batch. */
   private async insertCustomers(client: PoolClient, creations: readonly CustomerWrite[]): Promise<void> {
     const { rows } = await client.query<{ id: number; email: string }>(SQL.INSERT_CUSTOMERS, [
-      creations.map((c) => c.customer.state.email),
-      ...customerColumns(creations),
+      JSON.stringify(creations.map((c) => customerTuple(c.customer.state.email, c))),
     ]);
     const ids = new Map(rows.map((r) => [r.email, r.id]));
     for (const creation of creations) creation.customer.id = ids.get(creation.customer.state.email) ?? null;

@@ -1,8 +1,14 @@
 /**
- * The batch engine's statements. Each takes whole columns as arrays and works
- * on every row of the batch at once (unnest), so a batch costs a fixed number
- * of round trips whatever its size.
+ * The batch engine's statements. Each works on every row of the batch at
+ * once, so a batch costs a fixed number of round trips whatever its size.
+ * Small inputs come as arrays (unnest); the row-heavy writes take one JSON
+ * array of tuples (`rows`), which the client serializes natively and Postgres
+ * reads with json_array_elements — several times cheaper for the client than
+ * escaping every element of a dozen text arrays.
  */
+
+/** Epoch milliseconds (a JSON number) to timestamptz, exactly (no float rounding). */
+const msToTimestamp = (expression: string) => `(timestamptz 'epoch' + (${expression})::bigint * interval '1 millisecond')`;
 
 /** Marks the transaction as custsync's own, so the out-of-band audit triggers stay quiet. */
 export const BEGIN_AS_ENGINE = `BEGIN; SELECT set_config('custsync.writer', 'engine', true)`;
@@ -62,7 +68,8 @@ SELECT ${CUSTOMER_COLUMNS}
  */
 export const INSERT_CUSTOMERS = `
 INSERT INTO customers (email, name, customer_id, address_id, phone_local_code, phone_number, document_type, document_number)
-SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[])
+SELECT r->>0, r->>1, r->>2, (r->>3)::int, r->>4, r->>5, r->>6, r->>7
+  FROM json_array_elements($1::json) AS r
  ORDER BY 1
 ON CONFLICT (email) DO NOTHING
 RETURNING id, email`;
@@ -74,8 +81,9 @@ SELECT id, address, number, complement, neighborhood, city, state, zip_code, cou
  ORDER BY id
    FOR UPDATE`;
 
+/** Event times come as epoch milliseconds: numbers parse far cheaper than timestamps. */
 export const SELECT_PROVENANCE = `
-SELECT customer_id, field, platform, priority, event_time, event_id
+SELECT customer_id, field, platform, priority, (extract(epoch FROM event_time) * 1000)::float8 AS event_ms, event_id
   FROM custsync.field_provenance
  WHERE customer_id = ANY($1::int[])`;
 
@@ -85,8 +93,8 @@ SELECT nextval(pg_get_serial_sequence('addresses', 'id'))::int AS id FROM genera
 /** New main addresses (ids allocated beforehand) and changed ones, in one statement. */
 export const UPSERT_ADDRESSES = `
 INSERT INTO addresses AS a (id, address, number, complement, neighborhood, city, state, zip_code, country, ip)
-SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
-                     $7::text[], $8::text[], $9::text[], $10::text[])
+SELECT (r->>0)::int, r->>1, r->>2, r->>3, r->>4, r->>5, r->>6, r->>7, r->>8, r->>9
+  FROM json_array_elements($1::json) AS r
 ON CONFLICT (id) DO UPDATE
    SET address = EXCLUDED.address, number = EXCLUDED.number, complement = EXCLUDED.complement,
        neighborhood = EXCLUDED.neighborhood, city = EXCLUDED.city, state = EXCLUDED.state,
@@ -99,23 +107,27 @@ UPDATE customers AS c
        phone_local_code = v.phone_local_code, phone_number = v.phone_number,
        document_type = v.document_type, document_number = v.document_number,
        updated_at = CURRENT_TIMESTAMP
-  FROM unnest($1::int[], $2::text[], $3::text[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[])
-       AS v(id, name, customer_id, address_id, phone_local_code, phone_number, document_type, document_number)
+  FROM (SELECT (r->>0)::int AS id, r->>1 AS name, r->>2 AS customer_id, (r->>3)::int AS address_id,
+               r->>4 AS phone_local_code, r->>5 AS phone_number, r->>6 AS document_type, r->>7 AS document_number
+          FROM json_array_elements($1::json) AS r) AS v
  WHERE c.id = v.id`;
 
 /** Audit rows in application order, so ids follow the order changes happened. */
 export const INSERT_CUSTOMER_LOGS = `
 INSERT INTO customer_logs (customer_id, field_name, old_value, new_value, changed_by, reason)
-SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])`;
+SELECT (r->>0)::int, r->>1, r->>2, r->>3, r->>4, r->>5
+  FROM json_array_elements($1::json) AS r`;
 
 /** Provenance of the customers the batch creates: nothing to conflict with. */
 export const INSERT_PROVENANCE = `
 INSERT INTO custsync.field_provenance (customer_id, field, platform, priority, event_time, event_id)
-SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::int[], $5::timestamptz[], $6::text[])`;
+SELECT (r->>0)::int, r->>1, r->>2, (r->>3)::int, ${msToTimestamp("r->>4")}, r->>5
+  FROM json_array_elements($1::json) AS r`;
 
 export const UPSERT_PROVENANCE = `
 INSERT INTO custsync.field_provenance AS p (customer_id, field, platform, priority, event_time, event_id)
-SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::int[], $5::timestamptz[], $6::text[])
+SELECT (r->>0)::int, r->>1, r->>2, (r->>3)::int, ${msToTimestamp("r->>4")}, r->>5
+  FROM json_array_elements($1::json) AS r
 ON CONFLICT (customer_id, field) DO UPDATE
    SET platform = EXCLUDED.platform, priority = EXCLUDED.priority, event_time = EXCLUDED.event_time,
        event_id = EXCLUDED.event_id, updated_at = CURRENT_TIMESTAMP`;
