@@ -99,7 +99,7 @@ export class Unifier {
       this.metrics.deadLettered.inc({ platform: letter.platform, reason: letter.reason });
       this.logger.warn({ platform: letter.platform, reason: letter.reason, path: letter.path, position: letter.origin.position }, `dead-lettered: ${letter.message}`);
     }
-    const deadLetters = pendingLetters.map((l) => ({ platform: l.platform, reason: l.reason }));
+    const deadLetters = pendingLetters.map((l) => ({ platform: l.platform, reason: l.reason, position: l.origin.position }));
     const applied = await this.retrying(() => this.engine.apply({ records, advance: batch.advance, deadLetters }), hooks);
     this.observe(records, applied, start);
     return { ...applied, deadLettered: pendingLetters.length, skipped };

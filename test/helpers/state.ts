@@ -34,5 +34,5 @@ export async function readState(pool: pg.Pool): Promise<{ customers: CustomerVie
 }
 
 export async function truncateAll(pool: pg.Pool): Promise<void> {
-  await pool.query(`TRUNCATE customer_logs, customers, addresses, custsync.field_provenance, custsync.source_positions, custsync.dropped_values RESTART IDENTITY CASCADE`);
+  await pool.query(`TRUNCATE customer_logs, customers, addresses, custsync.field_provenance, custsync.source_positions, custsync.dropped_values, custsync.dead_letter_counts RESTART IDENTITY CASCADE`);
 }

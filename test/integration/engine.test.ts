@@ -148,6 +148,15 @@ describe('batch engine on real Postgres', () => {
     expect(straddling).toMatchObject({ applied: 1, replayed: 1 });
   });
 
+  it('counts a batch’s dead letters once, also when the batch is delivered twice (a zombie consumer)', async () => {
+    const letter = { platform: 'hotmart', reason: 'invalid_json', position: { kind: 'kafka' as const, topic: 'dl', partition: 0, offset: '5' } };
+    const batch = { records: [record({ email: 'dl@example.com', topic: 'dl', offset: 6 })], deadLetters: [letter] };
+    await engine.apply(batch);
+    await engine.apply(batch);
+    const { rows } = await db.pool.query(`SELECT platform, reason, count::int FROM custsync.dead_letter_counts`);
+    expect(rows).toEqual([{ platform: 'hotmart', reason: 'invalid_json', count: 1 }]);
+  });
+
   it('advances positions past records the batch did not carry (dead letters)', async () => {
     await engine.apply({ records: [], advance: [{ stream: 'kafka:t', partition: 3, next: 42n }] });
     const { rows } = await db.pool.query(`SELECT next_ordinal::text AS n FROM custsync.source_positions WHERE partition = 3`);

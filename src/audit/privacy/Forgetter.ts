@@ -1,12 +1,11 @@
 import type { Pool } from 'pg';
-import { toCustsyncError } from '../../runtime/errors.js';
 import type { Logger } from '../../runtime/logger.js';
 import { maskEmail } from '../../runtime/mask.js';
 import { emailHash } from '../../unifier/emailHash.js';
 import { applyForgetPlan, lockAndPlan, type ForgetTarget } from './forgetTransaction.js';
 import type { ForgetBatchPlan, ForgetKind, ForgetOutcome, ForgetRequest, Requester } from './plan.js';
 import * as SQL from './sql.js';
-import { inTransaction } from '../../runtime/transaction.js';
+import { inTransaction, retryTransient } from '../../runtime/transaction.js';
 
 export interface ForgetResult {
   /** One per request, in order (empty for `forgetCustomers`). */
@@ -27,10 +26,6 @@ export interface LiftResult {
 export interface ForgetterOptions {
   maxAttempts: number;
   retryBaseMs?: number;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /**
@@ -76,23 +71,16 @@ export class Forgetter {
 
   private async run(kind: ForgetKind, target: ForgetTarget): Promise<ForgetResult> {
     if (target.emails.length === 0 && target.customerIds.length === 0) return { outcomes: [], pseudonymized: [], suppressionsAdded: 0, attempts: 0 };
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        const plan = await this.transaction(kind, target);
-        const result = { outcomes: plan.outcomes, pseudonymized: plan.customers.map((c) => c.id), suppressionsAdded: plan.suppressions.length, attempts: attempt };
-        this.logger.info(
-          { kind, requests: target.requests.length, pseudonymized: result.pseudonymized.length, suppressionsAdded: result.suppressionsAdded },
-          'forget batch committed',
-        );
-        return result;
-      } catch (err) {
-        const error = toCustsyncError(err);
-        if (!error.retriable || attempt >= this.options.maxAttempts) throw error;
-        const delay = Math.min(this.retryBaseMs * 2 ** (attempt - 1), 5_000) * (0.5 + Math.random() / 2);
-        this.logger.warn({ code: error.code, attempt, delayMs: Math.round(delay), err: error.message }, 'forget batch failed; retrying');
-        await sleep(delay);
-      }
-    }
+    const retry = { maxAttempts: this.options.maxAttempts, baseMs: this.retryBaseMs, logger: this.logger, what: 'forget batch' };
+    return retryTransient(retry, async (attempt) => {
+      const plan = await this.transaction(kind, target);
+      const result = { outcomes: plan.outcomes, pseudonymized: plan.customers.map((c) => c.id), suppressionsAdded: plan.suppressions.length, attempts: attempt };
+      this.logger.info(
+        { kind, requests: target.requests.length, pseudonymized: result.pseudonymized.length, suppressionsAdded: result.suppressionsAdded },
+        'forget batch committed',
+      );
+      return result;
+    });
   }
 
   private transaction(kind: ForgetKind, target: ForgetTarget): Promise<ForgetBatchPlan> {

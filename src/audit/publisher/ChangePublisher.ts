@@ -10,7 +10,7 @@ import { sleep } from '../../runtime/sleep.js';
 import { ChangeReplicationJob } from './ChangeReplicationJob.js';
 import { FULL_IDENTITY_TABLES, PUBLISHED_TABLES } from './digest.js';
 import { ThreadedKafkaChangeWriter } from './kafkaThread.js';
-import { acquireLeadership } from './leadership.js';
+import { acquirePublisherLeadership } from './leadership.js';
 import { AddressCache, LookupResolver } from './lookups.js';
 
 export type PublisherRole = 'stopped' | 'standby' | 'leader' | 'retrying' | 'failed';
@@ -96,7 +96,7 @@ export class ChangePublisher implements Component {
     let failures = 0;
     while (!signal.aborted) {
       this.currentRole = failures > 0 ? 'retrying' : 'standby';
-      const leadership = await acquireLeadership(
+      const leadership = await acquirePublisherLeadership(
         {
           databaseUrl: config.database.url,
           slotName: this.settings.slotName,

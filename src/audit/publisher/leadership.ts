@@ -1,27 +1,15 @@
-import pg from 'pg';
-import { toCustsyncError } from '../../runtime/errors.js';
+import { acquireLeadership, advisoryLockKeys, type Leadership } from '../../runtime/advisoryLeader.js';
 import type { Logger } from '../../runtime/logger.js';
 import type { Queryable } from '../../runtime/replication/slots.js';
-import { sleep } from '../../runtime/sleep.js';
 
-/**
- * One publisher per slot across instances: the leader holds a session-level
- * advisory lock on a dedicated connection for as long as it publishes. When
- * its process dies the session ends, Postgres releases the lock, and a
- * standby polling every `pollMs` takes over.
- */
+/** One change publisher per slot across instances (runtime/advisoryLeader.ts), and who it is. */
 
 /** 'CSYC': the first advisory-lock key of every publisher lock. */
 const LOCK_NAMESPACE = 0x43535943;
 
-/** The two int4 keys of a slot's publisher lock (the second a 31-bit FNV-1a hash of the slot name). */
+/** The two int4 keys of a slot's publisher lock. */
 export function publisherLockKeys(slotName: string): [number, number] {
-  let hash = 0x811c9dc5;
-  for (const char of slotName) {
-    hash ^= char.codePointAt(0) ?? 0;
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return [LOCK_NAMESPACE, hash & 0x7fffffff];
+  return advisoryLockKeys(LOCK_NAMESPACE, slotName);
 }
 
 export interface LeadershipOptions {
@@ -33,14 +21,6 @@ export interface LeadershipOptions {
   logger: Logger;
   /** Called when another instance is found holding the lock. */
   onStandby?: () => void;
-}
-
-export interface Leadership {
-  /** The session holding the lock; the leader also runs its heartbeats on it. */
-  client: pg.Client;
-  /** Resolves when the session dies: leadership is gone from then on. */
-  lost: Promise<Error>;
-  release(): Promise<void>;
 }
 
 export interface PublisherHolder {
@@ -64,47 +44,22 @@ export async function publisherHolder(db: Queryable, slotName: string): Promise<
   return row ? { pid: row.pid, applicationName: row.application_name, clientAddr: row.client_addr, since: row.backend_start } : null;
 }
 
-/**
- * Polls for the lock until it is granted (resolves with the leadership) or
- * `signal` aborts (resolves null). Connection failures are retried.
- */
-export async function acquireLeadership(options: LeadershipOptions, signal: AbortSignal): Promise<Leadership | null> {
-  const keys = publisherLockKeys(options.slotName);
-  let announced = false;
-  let failures = 0;
-  while (!signal.aborted) {
-    const client = new pg.Client({
-      connectionString: options.databaseUrl,
-      application_name: options.applicationName,
-      keepAlive: true,
-      connectionTimeoutMillis: 5_000,
-    });
-    const lost = new Promise<Error>((resolve) => {
-      client.on('error', (err) => resolve(err));
-      client.on('end', () => resolve(new Error('the leadership connection closed')));
-    });
-    try {
-      await client.connect();
-      failures = 0;
-      while (!signal.aborted) {
-        const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS locked', keys);
-        if (rows[0]?.locked) {
-          return { client, lost, release: () => client.end().catch(() => undefined) };
-        }
-        options.onStandby?.();
-        if (!announced) {
-          announced = true;
-          const holder = await publisherHolder(client, options.slotName).catch(() => null);
-          options.logger.info({ slot: options.slotName, leader: holder?.applicationName, leaderPid: holder?.pid }, 'standby: another instance publishes change events');
-        }
-        await sleep(options.pollMs, signal);
-      }
-    } catch (err) {
-      failures += 1;
-      options.logger.warn({ err: toCustsyncError(err).message, attempt: failures }, 'leadership polling failed; retrying');
-      await sleep(Math.min(500 * 2 ** (failures - 1), 10_000), signal);
-    }
-    await client.end().catch(() => undefined);
-  }
-  return null;
+/** Waits to become the slot's publisher (see runtime/advisoryLeader.ts); null when `signal` aborts. */
+export function acquirePublisherLeadership(options: LeadershipOptions, signal: AbortSignal): Promise<Leadership | null> {
+  return acquireLeadership(
+    {
+      databaseUrl: options.databaseUrl,
+      keys: publisherLockKeys(options.slotName),
+      applicationName: options.applicationName,
+      pollMs: options.pollMs,
+      logger: options.logger,
+      standbyMessage: 'standby: another instance publishes change events',
+      describeLeader: async (client) => {
+        const holder = await publisherHolder(client, options.slotName);
+        return { slot: options.slotName, leader: holder?.applicationName, leaderPid: holder?.pid };
+      },
+      ...(options.onStandby ? { onStandby: options.onStandby } : {}),
+    },
+    signal,
+  );
 }

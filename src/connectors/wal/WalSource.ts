@@ -7,7 +7,7 @@ import { checkLogicalReplication, ensurePublication, readSlot, type SlotInfo } f
 import { sleep } from '../../runtime/sleep.js';
 import { StoppedError, type Unifier } from '../../unifier/Unifier.js';
 import { SourceConnector } from '../Connector.js';
-import { acquireWalSourceLock } from './leaderLock.js';
+import { acquireLeadership, advisoryLockKeys } from '../../runtime/advisoryLeader.js';
 import { rowIncoming } from './rowMapping.js';
 import { createSlotWithSnapshot } from './snapshot.js';
 import { checkSourceTables, dropLeftoverSlot, tableRef } from './sourceDatabase.js';
@@ -17,6 +17,8 @@ import { streamTransactions } from './streamTransactions.js';
 const STORED_POSITION = `SELECT next_ordinal::text FROM custsync.source_positions WHERE stream = $1 AND partition = 0`;
 const FORGET_SNAPSHOT_PROGRESS = `DELETE FROM custsync.source_positions WHERE left(stream, length($1)) = $1`;
 const STANDBY_POLL_MS = 5_000;
+/** 'CSWS': WAL-source locks (one reader per source across instances); the change publisher uses its own namespace. */
+const WAL_SOURCE_LOCK_NAMESPACE = 0x43535753;
 
 /** Where the rows of a snapshot taken at `lsn` are positioned: like the lines of an import of the tables. */
 export function snapshotSource(slotName: string, lsn: string): string {
@@ -64,7 +66,17 @@ export class WalSource extends SourceConnector {
 
   protected async consume(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
-      const lock = await acquireWalSourceLock(this.config.database.url, this.source.slotName, STANDBY_POLL_MS, this.logger, signal);
+      const lock = await acquireLeadership(
+        {
+          databaseUrl: this.config.database.url,
+          keys: advisoryLockKeys(WAL_SOURCE_LOCK_NAMESPACE, this.source.slotName),
+          applicationName: `custsync-wal-source:${this.source.slotName}`,
+          pollMs: STANDBY_POLL_MS,
+          logger: this.logger,
+          standbyMessage: 'standby: another instance reads this WAL source',
+        },
+        signal,
+      );
       if (!lock) return;
       try {
         await this.lead(signal, lock.lost);

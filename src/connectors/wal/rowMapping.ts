@@ -1,10 +1,11 @@
 import type { WalTableConfig } from '../../runtime/config.js';
 import type { WalRow } from '../../runtime/replication/stream.js';
 import { ALL_FIELDS, isAddressField, isCustomerField } from '../../unifier/fields.js';
-import { SourceRecord, type AddressValues, type CustomerValues, type SourcePosition } from '../../unifier/SourceRecord.js';
+import type { AddressValues, CustomerValues, SourcePosition } from '../../unifier/SourceRecord.js';
 import type { Incoming } from '../../unifier/Unifier.js';
 import type { DeadLetterOrigin } from '../deadLetters.js';
 import { parseInstant } from '../mappers/time.js';
+import { validatedRecord } from '../payload.js';
 
 /**
  * Pure: a row of a configured source table (as pg's type parsers decoded it,
@@ -87,21 +88,8 @@ export function rowIncoming(row: WalRow, table: WalTableConfig, ctx: RowContext)
     if (isCustomerField(field)) customer[field] = text;
     else if (isAddressField(field)) address[field] = text;
   }
-  const email = cellText(row[table.columns.email]);
-  const candidate = SourceRecord.safeParse({
-    platform: ctx.platform,
-    position: ctx.position,
-    eventId: ctx.eventId,
-    eventTime: rowEventTime(row, table, ctx.commitTime),
-    // Missing email: the normalizer rejects it as email_missing, dead-lettered like a Kafka message's.
-    email: email ?? '',
-    customer,
-    address,
-  });
-  if (candidate.success) return { kind: 'record', record: candidate.data, origin };
-  const issue = candidate.error.issues[0];
-  return {
-    kind: 'invalid',
-    letter: { origin, platform: ctx.platform, reason: 'schema_invalid', message: `row of ${table.table}: ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}` },
-  };
+  const eventTime = rowEventTime(row, table, ctx.commitTime);
+  // Missing email: the normalizer rejects it as email_missing, dead-lettered like a Kafka message's.
+  const email = cellText(row[table.columns.email]) ?? '';
+  return validatedRecord({ email, eventId: ctx.eventId, eventTime, customer, address }, origin, { platform: ctx.platform, eventId: ctx.eventId, eventTime });
 }

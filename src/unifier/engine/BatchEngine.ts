@@ -1,15 +1,16 @@
 import type { Pool, PoolClient } from 'pg';
 import { ADDRESS_FIELDS, CUSTOMER_FIELDS, isField, type Field } from '../fields.js';
 import type { NormalizedRecord } from '../normalize/index.js';
+import type { SourcePosition } from '../SourceRecord.js';
 import { advancesFor, isApplied, mergeAdvances, storedKey, type PositionAdvance } from '../positions.js';
 import type { PriorityRules } from '../priorities.js';
 import { emailHash } from '../emailHash.js';
 import { emptyValues, type CustomerState, type Provenance } from '../survivorship.js';
 import { emptyPlan, planBatch, type CustomerRecords, type CustomerWrite, type IndexedRecord, type LoadedCustomer, type ProvenanceWrite, type WritePlan } from './plan.js';
 import * as SQL from './sql.js';
-import { CustsyncError, toCustsyncError } from '../../runtime/errors.js';
+import { CustsyncError } from '../../runtime/errors.js';
 import type { Logger } from '../../runtime/logger.js';
-import { inTransaction } from '../../runtime/transaction.js';
+import { inTransaction, retryTransient } from '../../runtime/transaction.js';
 
 export interface Batch {
   /** Valid records, in source order. */
@@ -19,8 +20,12 @@ export interface Batch {
    * dead-lettered and skipped messages too.
    */
   advance?: readonly PositionAdvance[];
-  /** Dead letters sent for this batch, counted in custsync.dead_letter_counts with it. */
-  deadLetters?: readonly { platform: string; reason: string }[];
+  /**
+   * Dead letters sent for this batch, counted in custsync.dead_letter_counts
+   * with it; like records, those a stored position already covers are not
+   * counted again (a zombie consumer sending the same batch after a rebalance).
+   */
+  deadLetters?: readonly { platform: string; reason: string; position: SourcePosition }[];
 }
 
 export interface ApplyResult {
@@ -101,10 +106,6 @@ function countBy(keys: readonly string[][]): { key: string[]; count: number }[] 
   return [...counts.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, entry]) => entry);
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 /**
  * Applies batches of normalized records to Postgres, one transaction per
  * batch, with a fixed number of set-based statements. The outcome (customers,
@@ -130,19 +131,9 @@ export class BatchEngine {
   }
 
   /** Applies the batch, retrying deadlocks, serialization failures and lost connections with backoff. */
-  async apply(batch: Batch): Promise<ApplyResult> {
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        const result = await this.applyOnce(batch);
-        return { ...result, attempts: attempt };
-      } catch (err) {
-        const error = toCustsyncError(err);
-        if (!error.retriable || attempt >= this.options.maxAttempts) throw error;
-        const delay = Math.min(this.retryBaseMs * 2 ** (attempt - 1), 5_000) * (0.5 + Math.random() / 2);
-        this.logger.warn({ code: error.code, attempt, delayMs: Math.round(delay), err: error.message }, 'batch failed; retrying');
-        await sleep(delay);
-      }
-    }
+  apply(batch: Batch): Promise<ApplyResult> {
+    const retry = { maxAttempts: this.options.maxAttempts, baseMs: this.retryBaseMs, logger: this.logger, what: 'batch' };
+    return retryTransient(retry, async (attempt) => ({ ...(await this.applyOnce(batch)), attempts: attempt }));
   }
 
   private applyOnce(batch: Batch): Promise<Omit<ApplyResult, 'attempts'>> {
@@ -173,7 +164,7 @@ export class BatchEngine {
     }
     const kept = [...recordsByEmail.values()].flat();
     await this.countDropped(client, kept);
-    await this.countDeadLetters(client, batch.deadLetters ?? []);
+    await this.countDeadLetters(client, (batch.deadLetters ?? []).filter((letter) => !isApplied(letter.position, stored)));
     if (advances.length > 0) {
       await client.query(SQL.ADVANCE_POSITIONS, [
         advances.map((a) => a.stream),
