@@ -72,6 +72,15 @@ async function main(): Promise<void> {
     client.release();
     const naiveRate = (NAIVE_SAMPLE / naiveMs) * 1000;
 
+    // The engine on exactly the naive sample, in a fresh database: the like-for-like ratio.
+    const sampleDb = await benchDatabase();
+    const sampleEngine = new BatchEngine(sampleDb.pool, rules, pino({ level: 'silent' }), { maxAttempts: 5 });
+    t = performance.now();
+    for (const batch of chunks(records.slice(0, NAIVE_SAMPLE), BATCH)) await sampleEngine.apply({ records: batch });
+    const sampleMs = performance.now() - t;
+    await sampleDb.drop();
+    const sampleRate = (NAIVE_SAMPLE / sampleMs) * 1000;
+
     // Baseline 2: a raw unnest INSERT of the same rows the engine wrote (customers, addresses,
     // audit rows, provenance) into a fresh database, in the same batch size: the floor of any
     // set-based write path for this workload, without locking, reading or deciding anything.
@@ -114,13 +123,20 @@ async function main(): Promise<void> {
       `engine:         ${RECORDS.toLocaleString('en-US')} records in ${(engineMs / 1000).toFixed(2)} s = ${rate(RECORDS, engineMs)} records/s ` +
         `(${created.toLocaleString('en-US')} customers created, ${auditRows.toLocaleString('en-US')} audit rows written; table check: ${rows[0]?.customers} customers, ${rows[0]?.logs} customer_logs)`,
     );
-    console.log(`naive:          ${NAIVE_SAMPLE.toLocaleString('en-US')} records in ${(naiveMs / 1000).toFixed(2)} s = ${rate(NAIVE_SAMPLE, naiveMs)} records/s (one transaction per record, first ${NAIVE_SAMPLE} records)`);
+    console.log(`naive:          ${NAIVE_SAMPLE.toLocaleString('en-US')} records in ${(naiveMs / 1000).toFixed(2)} s = ${rate(NAIVE_SAMPLE, naiveMs)} records/s (one transaction per record, the first ${NAIVE_SAMPLE.toLocaleString('en-US')} records)`);
+    console.log(`engine, same:   ${NAIVE_SAMPLE.toLocaleString('en-US')} records in ${(sampleMs / 1000).toFixed(2)} s = ${rate(NAIVE_SAMPLE, sampleMs)} records/s (the engine on exactly the naive sample)`);
     console.log(
       `raw unnest:     the same ${rawRows.toLocaleString('en-US')} rows (customers, addresses, audit, provenance) in ${(rawMs / 1000).toFixed(2)} s = ` +
         `${rate(rawRows, rawMs)} rows/s, i.e. ${rate(RECORDS, rawMs)} records/s (INSERT ... SELECT unnest, nothing read or decided)`,
     );
-    console.log(`ratios:         engine/naive = ${(engineRate / naiveRate).toFixed(1)}x, engine/raw unnest = ${(engineRate / rawRate).toFixed(2)}`);
-    console.log(`targets:        >= 25,000 records/s: ${engineRate >= 25_000 ? 'met' : 'NOT met'}; >= 20x naive: ${engineRate / naiveRate >= 20 ? 'met' : 'NOT met'}`);
+    console.log(
+      `ratios:         engine/naive = ${(sampleRate / naiveRate).toFixed(1)}x on the same ${NAIVE_SAMPLE.toLocaleString('en-US')} records ` +
+        `(${(engineRate / naiveRate).toFixed(1)}x taking the whole run's rate), engine/raw unnest = ${(engineRate / rawRate).toFixed(2)}`,
+    );
+    console.log(
+      `targets:        >= 25,000 records/s: ${engineRate >= 25_000 ? 'met' : 'NOT met'} (writing the same rows raw allows ${rate(RECORDS, rawMs)} records/s on this machine); ` +
+        `>= 20x naive: ${sampleRate / naiveRate >= 20 ? 'met' : 'NOT met'}`,
+    );
   } finally {
     await db.drop();
     await naiveDb.drop();
