@@ -1,7 +1,5 @@
 import type pg from 'pg';
 import { toCustsyncError } from './errors.js';
-import type { Logger } from './logger.js';
-import { sleep } from './sleep.js';
 
 export interface TransactionOptions {
   /** Statement(s) opening the transaction, e.g. BEGIN plus a `custsync.writer` setting. */
@@ -42,34 +40,5 @@ export async function inTransaction<T>(pool: pg.Pool, options: TransactionOption
   } finally {
     client.off('error', onError);
     client.release(broken);
-  }
-}
-
-export interface RetryOptions {
-  maxAttempts: number;
-  /** First backoff; doubled per attempt, capped at 5 s, with jitter. */
-  baseMs: number;
-  logger: Logger;
-  /** What failed, for the log line (`batch failed; retrying`). */
-  what: string;
-}
-
-/**
- * Runs `attempt` until it succeeds, retrying what a retry may cure (deadlock,
- * serialization failure, lost connection: `isRetriable`) with bounded
- * exponential backoff; anything else, or the last attempt's error, is thrown.
- * `attempt` receives the attempt number (from 1).
- */
-export async function retryTransient<T>(options: RetryOptions, attempt: (n: number) => Promise<T>): Promise<T> {
-  for (let n = 1; ; n += 1) {
-    try {
-      return await attempt(n);
-    } catch (err) {
-      const error = toCustsyncError(err);
-      if (!error.retriable || n >= options.maxAttempts) throw error;
-      const delay = Math.min(options.baseMs * 2 ** (n - 1), 5_000) * (0.5 + Math.random() / 2);
-      options.logger.warn({ code: error.code, attempt: n, delayMs: Math.round(delay), err: error.message }, `${options.what} failed; retrying`);
-      await sleep(delay);
-    }
   }
 }

@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import type { DeadLetter, DeadLetterOrigin, DeadLetterSink } from '../connectors/deadLetters.js';
-import { toCustsyncError } from '../runtime/errors.js';
+import { retryUntilStopped } from '../runtime/retry.js';
 import type { Logger } from '../runtime/logger.js';
 import type { Metrics } from '../runtime/metrics.js';
 import type { ApplyResult, BatchEngine } from './engine/BatchEngine.js';
@@ -22,6 +22,8 @@ export interface IngestBatch {
   advance: readonly PositionAdvance[];
 }
 
+export { StoppedError } from '../runtime/retry.js';
+
 export interface IngestResult extends ApplyResult {
   deadLettered: number;
   skipped: number;
@@ -32,12 +34,6 @@ export interface RetryHooks {
   shouldStop?: () => boolean;
   /** Called while waiting between attempts (Kafka heartbeats). */
   onWait?: () => Promise<void>;
-}
-
-export class StoppedError extends Error {
-  constructor() {
-    super('stopped before the batch could be applied');
-  }
 }
 
 const READ_POSITIONS = `
@@ -138,32 +134,22 @@ export class Unifier {
     return letters.filter((l) => !isApplied(l.origin.position, stored));
   }
 
-  private async retrying<T>(work: () => Promise<T>, hooks: RetryHooks): Promise<T> {
-    for (let attempt = 1; ; attempt += 1) {
-      if (hooks.shouldStop?.()) throw new StoppedError();
-      try {
-        const result = await work();
-        if (this.failingSince !== null) {
+  private retrying<T>(work: () => Promise<T>, hooks: RetryHooks): Promise<T> {
+    return retryUntilStopped(
+      {
+        logger: this.logger,
+        what: 'batch',
+        ...hooks,
+        onFailure: () => {
+          this.failingSince ??= Date.now();
+        },
+        onSuccess: () => {
+          if (this.failingSince === null) return;
           this.logger.info({ downForMs: Date.now() - this.failingSince }, 'recovered; applying again');
           this.failingSince = null;
-        }
-        return result;
-      } catch (err) {
-        const error = toCustsyncError(err);
-        this.failingSince ??= Date.now();
-        const delay = Math.min(250 * 2 ** Math.min(attempt - 1, 6), 10_000);
-        this.logger.error({ code: error.code, attempt, delayMs: delay, err: error.message }, 'batch failed; pausing and retrying');
-        await this.wait(delay, hooks);
-      }
-    }
-  }
-
-  private async wait(ms: number, hooks: RetryHooks): Promise<void> {
-    const until = Date.now() + ms;
-    while (Date.now() < until) {
-      if (hooks.shouldStop?.()) return;
-      await new Promise((resolve) => setTimeout(resolve, Math.min(500, until - Date.now())));
-      await hooks.onWait?.().catch(() => undefined);
-    }
+        },
+      },
+      work,
+    );
   }
 }

@@ -2,7 +2,7 @@ import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { ensureTopics } from '../../connectors/kafka/client.js';
 import type { DeadLetter, DeadLetterSink } from '../../connectors/deadLetters.js';
 import type { Config } from '../../runtime/config.js';
-import { toCustsyncError } from '../../runtime/errors.js';
+import { retryUntilStopped, StoppedError } from '../../runtime/retry.js';
 import { once, type Component } from '../../runtime/lifecycle.js';
 import type { Logger } from '../../runtime/logger.js';
 import { maskEmail } from '../../runtime/mask.js';
@@ -12,8 +12,6 @@ import { decodeForgetMessage } from './requests.js';
 
 /** Requests per forget transaction. */
 const CHUNK = 500;
-
-class Abandoned extends Error {}
 
 /**
  * Consumes `privacy.forgetTopic` in its own consumer group (`<groupId>-forget`)
@@ -79,41 +77,23 @@ export class ForgetRequestConsumer implements Component {
         else letters.push(decoded.letter);
       }
       try {
-        await this.retrying(() => this.deadLetters.send(letters), shouldStop, heartbeat);
+        const retry = { logger: this.logger, what: 'forget requests', shouldStop, onWait: heartbeat };
+        await retryUntilStopped(retry, () => this.deadLetters.send(letters));
         for (const letter of letters) {
           this.logger.warn({ reason: letter.reason, path: letter.path, position: letter.origin.position }, `forget request dead-lettered: ${letter.message}`);
         }
-        const result = await this.retrying(() => this.forgetter.forgetEmails(requests), shouldStop, heartbeat);
+        const result = await retryUntilStopped(retry, () => this.forgetter.forgetEmails(requests));
         for (const outcome of result.outcomes) {
           this.logger.info({ email: maskEmail(outcome.email), status: outcome.status, customers: outcome.customerIds }, 'forget request applied');
         }
       } catch (err) {
-        if (err instanceof Abandoned) return; // not committed: redelivered to the partition's next owner
+        if (err instanceof StoppedError) return; // not committed: redelivered to the partition's next owner
         throw err;
       }
       const next = (BigInt(last.offset) + 1n).toString();
       resolveOffset(last.offset);
       await this.consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
       await heartbeat().catch(() => undefined);
-    }
-  }
-
-  /** Retries until it succeeds or the consumer stops (then the chunk is abandoned, uncommitted). */
-  private async retrying<T>(work: () => Promise<T>, shouldStop: () => boolean, heartbeat: () => Promise<void>): Promise<T> {
-    for (let attempt = 1; ; attempt += 1) {
-      if (shouldStop()) throw new Abandoned();
-      try {
-        return await work();
-      } catch (err) {
-        const error = toCustsyncError(err);
-        const delay = Math.min(250 * 2 ** Math.min(attempt - 1, 6), 10_000);
-        this.logger.error({ code: error.code, attempt, delayMs: delay, err: error.message }, 'forget requests failed; pausing and retrying');
-        const until = Date.now() + delay;
-        while (Date.now() < until && !shouldStop()) {
-          await new Promise((resolve) => setTimeout(resolve, Math.min(500, until - Date.now())));
-          await heartbeat().catch(() => undefined);
-        }
-      }
     }
   }
 }

@@ -5,7 +5,8 @@ import { emailHash } from '../../unifier/emailHash.js';
 import { applyForgetPlan, lockAndPlan, type ForgetTarget } from './forgetTransaction.js';
 import type { ForgetBatchPlan, ForgetKind, ForgetOutcome, ForgetRequest, Requester } from './plan.js';
 import * as SQL from './sql.js';
-import { inTransaction, retryTransient } from '../../runtime/transaction.js';
+import { retryTransient } from '../../runtime/retry.js';
+import { inTransaction } from '../../runtime/transaction.js';
 
 export interface ForgetResult {
   /** One per request, in order (empty for `forgetCustomers`). */

@@ -10,7 +10,8 @@ import { emptyPlan, planBatch, type CustomerRecords, type CustomerWrite, type In
 import * as SQL from './sql.js';
 import { CustsyncError } from '../../runtime/errors.js';
 import type { Logger } from '../../runtime/logger.js';
-import { inTransaction, retryTransient } from '../../runtime/transaction.js';
+import { retryTransient } from '../../runtime/retry.js';
+import { inTransaction } from '../../runtime/transaction.js';
 
 export interface Batch {
   /** Valid records, in source order. */
