@@ -6,6 +6,7 @@ import type { Kafka } from 'kafkajs';
 import type pg from 'pg';
 import { stringify } from 'yaml';
 import { KAFKA_BROKERS } from './env.js';
+import { headerStrings } from './kafka.js';
 
 export const CLI = resolve(import.meta.dirname, '../../dist/cli/main.js');
 
@@ -114,8 +115,7 @@ export async function readTopic(kafka: Kafka, topic: string, expectAtLeast: numb
   await consumer.subscribe({ topics: [topic], fromBeginning: true });
   await consumer.run({
     eachMessage: async ({ message, partition }) => {
-      const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(message.headers ?? {})) headers[k] = String(Array.isArray(v) ? v[0] : v);
+      const headers = headerStrings(message.headers);
       messages.push({ key: message.key, value: message.value, headers, partition, offset: message.offset });
     },
   });

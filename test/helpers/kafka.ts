@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { Kafka, logLevel, type Admin, type IHeaders } from 'kafkajs';
 import { KAFKA_BROKERS } from './env.js';
 
 export function testKafka(clientId = 'custsync-test'): Kafka {
@@ -19,4 +19,11 @@ export async function createTopics(kafka: Kafka, topics: string[], numPartitions
   } finally {
     await admin.disconnect();
   }
+}
+
+/** Message headers as strings (the first value of a repeated header). */
+export function headerStrings(headers: IHeaders | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers ?? {})) out[k] = String(Array.isArray(v) ? v[0] : v);
+  return out;
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
-import pg from 'pg';
-import { PG_ADMIN_URL } from './env.js';
+import { admin } from './db.js';
+import { headerStrings } from './kafka.js';
 
 /** A slot (and publication) name no other test uses: slot names are cluster-wide. */
 export function randomSlotName(prefix = 'pub_test'): string {
@@ -13,22 +13,18 @@ export function randomSlotName(prefix = 'pub_test'): string {
  * them first: a database with a slot cannot be dropped.
  */
 export async function dropSlotsOf(database: string): Promise<void> {
-  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
-  await admin.connect();
-  try {
+  await admin(async (client) => {
     for (let attempt = 0; attempt < 50; attempt += 1) {
-      await admin.query(`SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE database = $1 AND active_pid IS NOT NULL`, [database]);
-      const { rows } = await admin.query<{ slot_name: string; active: boolean }>(`SELECT slot_name, active FROM pg_replication_slots WHERE database = $1`, [database]);
+      await client.query(`SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE database = $1 AND active_pid IS NOT NULL`, [database]);
+      const { rows } = await client.query<{ slot_name: string; active: boolean }>(`SELECT slot_name, active FROM pg_replication_slots WHERE database = $1`, [database]);
       if (rows.length === 0) return;
       for (const slot of rows.filter((r) => !r.active)) {
-        await admin.query(`SELECT pg_drop_replication_slot($1)`, [slot.slot_name]).catch(() => undefined);
+        await client.query(`SELECT pg_drop_replication_slot($1)`, [slot.slot_name]).catch(() => undefined);
       }
       await new Promise((r) => setTimeout(r, 100));
     }
     throw new Error(`could not drop the replication slots of ${database}`);
-  } finally {
-    await admin.end();
-  }
+  });
 }
 
 export interface TopicMessage {
@@ -47,8 +43,7 @@ export async function collectTopic(kafka: Kafka, topic: string): Promise<{ messa
   await consumer.subscribe({ topics: [topic], fromBeginning: true });
   await consumer.run({
     eachMessage: async ({ message, partition }) => {
-      const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(message.headers ?? {})) headers[k] = String(Array.isArray(v) ? v[0] : v);
+      const headers = headerStrings(message.headers);
       messages.push({
         key: message.key?.toString() ?? '',
         value: JSON.parse(message.value?.toString() ?? 'null') as Record<string, unknown>,

@@ -5,9 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkSourceTables } from '../../src/connectors/wal/sourceDatabase.js';
 import { createDaemon, type Daemon } from '../../src/runtime/daemon.js';
 import { parseConfig } from '../../src/runtime/loadConfig.js';
-import { freshDatabase, type TestDatabase } from '../helpers/db.js';
+import { admin, freshDatabase, type TestDatabase } from '../helpers/db.js';
 import { readTopic, spawnDaemon, testConfig, waitUntil, writeConfig, type SpawnedDaemon } from '../helpers/daemon.js';
-import { PG_ADMIN_URL, databaseUrl } from '../helpers/env.js';
+import { databaseUrl } from '../helpers/env.js';
 import { createTopics, randomTopic, testKafka } from '../helpers/kafka.js';
 import { readState } from '../helpers/state.js';
 
@@ -16,16 +16,6 @@ interface LegacyDatabase {
   name: string;
   url: string;
   pool: pg.Pool;
-}
-
-async function admin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: PG_ADMIN_URL });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
 }
 
 async function legacyDatabase(): Promise<LegacyDatabase> {

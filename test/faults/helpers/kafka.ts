@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
 import { ID_HEADER, type Outgoing } from './messages.js';
 import { FAULT_KAFKA_BROKERS } from './services.js';
+import { headerStrings } from '../../helpers/kafka.js';
 
 export function faultKafka(clientId = 'custsync-faults-suite'): Kafka {
   return new Kafka({ clientId, brokers: FAULT_KAFKA_BROKERS, logLevel: logLevel.NOTHING, connectionTimeout: 3_000, retry: { retries: 5, maxRetryTime: 2_000 } });
@@ -54,8 +55,7 @@ export async function readTopicFully(kafka: Kafka, topic: string, timeoutMs = 60
         for (const m of batch.messages) {
           const offset = BigInt(m.offset);
           if (offset >= limit) break;
-          const headers: Record<string, string> = {};
-          for (const [k, v] of Object.entries(m.headers ?? {})) headers[k] = String(Array.isArray(v) ? v[0] : v);
+          const headers = headerStrings(m.headers);
           out.push({ topic, partition: batch.partition, offset, key: m.key, value: m.value, headers, timestamp: m.timestamp });
           if (offset === limit - 1n) done.add(batch.partition);
         }
