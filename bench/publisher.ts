@@ -11,17 +11,19 @@
  * look them up. Prints figures; never fails because the machine is slow.
  *
  * Knobs: BENCH_CUSTOMERS (100000), BENCH_BATCH (2000), BENCH_FIELDS (1 or 3),
- * BENCH_MAX_BATCH_EVENTS (publisher.maxBatchEvents, default the configuration's),
+ * BENCH_MAX_BATCH_EVENTS, BENCH_MAX_QUEUED_CHANGES, BENCH_CACHE (publisher.maxBatchEvents,
+ * maxQueuedChanges, addressCacheSize; default the configuration's),
  * BENCH_WRITER (sql: set-based statements shaped like the engine's, fast to set
  * up; engine: the BatchEngine itself).
  */
 import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { cpus, loadavg } from 'node:os';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { LogicalReplicationService, PgoutputPlugin } from 'pg-logical-replication';
 import { pino } from 'pino';
-import { ChangePublisher } from '../src/audit/publisher/ChangePublisher.js';
 import { PUBLISHED_TABLES } from '../src/audit/publisher/digest.js';
 import { Config } from '../src/runtime/config.js';
 import { Metrics } from '../src/runtime/metrics.js';
@@ -30,6 +32,9 @@ import { ensurePublication } from '../src/runtime/replication/publication.js';
 import { dropSlot, ensureSlot, readSlot } from '../src/runtime/replication/slots.js';
 import { benchDatabase, PG_ADMIN_URL, rate } from './db.js';
 import { engineWorkload, sqlWorkload } from './publisherWorkload.js';
+
+// The publisher as the daemon runs it, from the build (its Kafka thread then starts without a TypeScript loader).
+const { ChangePublisher } = (await import(pathToFileURL(resolve(import.meta.dirname, '../dist/audit/publisher/ChangePublisher.js')).href)) as typeof import('../src/audit/publisher/ChangePublisher.js');
 
 const CUSTOMERS = Number(process.env.BENCH_CUSTOMERS ?? 100_000);
 const BATCH = Number(process.env.BENCH_BATCH ?? 2_000);
@@ -92,7 +97,7 @@ async function main(): Promise<void> {
   const topic = `bench.changes.${suffix}`;
   const admin = kafka.admin();
   await admin.connect();
-  let publisher: ChangePublisher | undefined;
+  let publisher: InstanceType<typeof ChangePublisher> | undefined;
   try {
     const workload = (WRITER === 'engine' ? engineWorkload : sqlWorkload)(db.pool, CUSTOMERS, BATCH, FIELDS);
     let t = performance.now();
@@ -127,6 +132,8 @@ async function main(): Promise<void> {
         publicationName: pubSlot,
         lagLogIntervalMs: 600_000,
         ...(process.env.BENCH_MAX_BATCH_EVENTS ? { maxBatchEvents: Number(process.env.BENCH_MAX_BATCH_EVENTS) } : {}),
+        ...(process.env.BENCH_CACHE ? { addressCacheSize: Number(process.env.BENCH_CACHE) } : {}),
+        ...(process.env.BENCH_MAX_QUEUED_CHANGES ? { maxQueuedChanges: Number(process.env.BENCH_MAX_QUEUED_CHANGES) } : {}),
       },
     });
     publisher = new ChangePublisher({ config, pool: db.pool, metrics: new Metrics(), logger: pino({ level: 'warn' }) });

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChangeEvent } from '../../src/audit/publisher/ChangeEvent.js';
 import { ChangeReplicationJob, type ChangeReplicationJobOptions } from '../../src/audit/publisher/ChangeReplicationJob.js';
 import { PUBLISHED_TABLES } from '../../src/audit/publisher/digest.js';
+import type { EncodedChunk } from '../../src/audit/publisher/encode.js';
 import { KafkaChangeWriter, type ChangeWriter } from '../../src/audit/publisher/KafkaChangeWriter.js';
 import { AddressCache, LookupResolver } from '../../src/audit/publisher/lookups.js';
 import { Metrics } from '../../src/runtime/metrics.js';
@@ -16,17 +17,31 @@ import { createTopics, randomTopic, testKafka } from '../helpers/kafka.js';
 import { record } from '../helpers/records.js';
 import { collectTopic, dropSlotsOf, randomSlotName } from '../helpers/replication.js';
 
-/** Writes to Kafka, then fails on the chosen call as if the process died before acknowledging the LSN. */
+/**
+ * Writes to Kafka, then fails on the chosen write as if the process died
+ * before acknowledging the LSN: later writes (the job hands groups over
+ * before earlier ones are acknowledged) are never made.
+ */
 class CrashAfterWrite implements ChangeWriter {
-  calls = 0;
+  written = 0;
+  private crashed = false;
+  private tail: Promise<void> = Promise.resolve();
   constructor(
     private readonly inner: ChangeWriter,
-    private readonly crashOnCall: number,
+    private readonly crashOnWrite: number,
   ) {}
-  async write(events: readonly ChangeEvent[]): Promise<void> {
-    this.calls += 1;
-    await this.inner.write(events);
-    if (this.calls === this.crashOnCall) throw new Error('simulated crash between the Kafka ack and the LSN ack');
+  write(chunks: readonly EncodedChunk[]): Promise<void> {
+    const done = this.tail.then(async () => {
+      if (this.crashed) throw new Error('the process is gone');
+      await this.inner.write(chunks);
+      this.written += 1;
+      if (this.written === this.crashOnWrite) {
+        this.crashed = true;
+        throw new Error('simulated crash between the Kafka ack and the LSN ack');
+      }
+    });
+    this.tail = done.catch(() => undefined);
+    return done;
   }
 }
 
@@ -66,6 +81,7 @@ describe('a crash between publishing and acknowledging the LSN', () => {
       publicationName: slot,
       startLsn,
       maxBatchEvents: 10, // one transaction per group
+      maxRequestBytes: 900_000,
       maxQueuedChanges: 10_000,
       heartbeatIntervalMs: 200,
       lagLogIntervalMs: 60_000,
@@ -78,10 +94,10 @@ describe('a crash between publishing and acknowledging the LSN', () => {
       metrics: new Metrics(),
       logger: silentLogger,
     });
-    const kafkaWriter = new KafkaChangeWriter(producer, { topic, maxRequestBytes: 900_000, compression: 'none' });
+    const kafkaWriter = new KafkaChangeWriter(producer, { topic, compression: 'none' });
     const crashing = new CrashAfterWrite(kafkaWriter, 2);
     await expect(new ChangeReplicationJob(options(created.confirmedFlushLsn ?? '0/0'), deps(crashing)).run(new AbortController().signal)).rejects.toThrow(/simulated crash/);
-    expect(crashing.calls).toBe(2);
+    expect(crashing.written).toBe(2);
     // Only the first group was acknowledged to Postgres.
     const afterCrash = await readSlot(db.pool, slot);
     expect(parseLsn(afterCrash?.confirmedFlushLsn ?? '0/0')).toBeLessThan(end);

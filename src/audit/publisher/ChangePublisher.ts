@@ -120,21 +120,26 @@ export class ChangePublisher implements Component {
         lostWith = err;
         term.abort();
       });
+      let writerFailure: unknown;
       let writer: ThreadedKafkaChangeWriter | undefined;
       let retryInMs = 0;
       try {
         this.currentRole = 'leader';
-        const added = await ensurePublication(leadership.client, this.settings.publicationName, PUBLISHED_TABLES);
-        if (added.length > 0) logger.info({ publication: this.settings.publicationName, tables: added.map((t) => `${t.schema}.${t.table}`) }, 'publication tables added');
-        const { slot, created } = await ensureSlot(leadership.client, this.settings.slotName, 'change-publisher');
         // A producer per term: after a failure the next term starts from the slot with a fresh one.
-        writer = await ThreadedKafkaChangeWriter.start({
+        // Its thread starts now, beside the checks and the stream; the first send waits for it.
+        writer = ThreadedKafkaChangeWriter.launch({
           kafka: config.kafka,
           topic: config.kafka.changeTopic,
           compression: this.settings.compression,
-          maxRequestBytes: this.settings.maxRequestBytes,
           logLevel: logger.level,
         });
+        writer.ready.catch((err: unknown) => {
+          writerFailure = err;
+          term.abort();
+        });
+        const added = await ensurePublication(leadership.client, this.settings.publicationName, PUBLISHED_TABLES);
+        if (added.length > 0) logger.info({ publication: this.settings.publicationName, tables: added.map((t) => `${t.schema}.${t.table}`) }, 'publication tables added');
+        const { slot, created } = await ensureSlot(leadership.client, this.settings.slotName, 'change-publisher');
         logger.info({ slot: slot.name, created, from: slot.confirmedFlushLsn, topic: config.kafka.changeTopic }, 'leader: publishing change events');
         this.job = new ChangeReplicationJob(
           {
@@ -144,6 +149,7 @@ export class ChangePublisher implements Component {
             publicationName: this.settings.publicationName,
             startLsn: slot.confirmedFlushLsn ?? '0/0',
             maxBatchEvents: this.settings.maxBatchEvents,
+            maxRequestBytes: this.settings.maxRequestBytes,
             maxQueuedChanges: this.settings.maxQueuedChanges,
             heartbeatIntervalMs: this.settings.heartbeatIntervalMs,
             lagLogIntervalMs: this.settings.lagLogIntervalMs,
@@ -159,6 +165,7 @@ export class ChangePublisher implements Component {
           },
         );
         await this.job.run(term.signal);
+        if (writerFailure !== undefined) throw writerFailure;
         if (lostWith && !signal.aborted) throw new CustsyncError('CUSTSYNC_DB_UNAVAILABLE', `leadership lost: ${lostWith.message}`, { retriable: true });
         failures = 0;
       } catch (err) {

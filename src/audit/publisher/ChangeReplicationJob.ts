@@ -5,8 +5,8 @@ import { emitHeartbeat, readSlot, type Queryable } from '../../runtime/replicati
 import { ReplicationStream, type WalTransaction } from '../../runtime/replication/stream.js';
 import { sleep } from '../../runtime/sleep.js';
 import { assembleEvents } from './assemble.js';
-import type { ChangeEvent } from './ChangeEvent.js';
 import { digestTransaction, type TransactionDigest } from './digest.js';
+import { EventEncoder, type EncodedEvents } from './encode.js';
 import type { ChangeWriter } from './KafkaChangeWriter.js';
 import type { LookupResolver } from './lookups.js';
 
@@ -21,6 +21,8 @@ export interface ChangeReplicationJobOptions {
   /** The slot's confirmed_flush_lsn when the job starts. */
   startLsn: string;
   maxBatchEvents: number;
+  /** Upper bound of one produce request's payload: Kafka rejects a record batch over message.max.bytes (1 MiB by default). */
+  maxRequestBytes: number;
   maxQueuedChanges: number;
   heartbeatIntervalMs: number;
   lagLogIntervalMs: number;
@@ -42,6 +44,16 @@ interface Queued {
   changes: number;
 }
 
+/** A group handed to the writer: what acknowledging it takes (its rows are gone by then). */
+interface Sent {
+  endLsn: string;
+  changes: number;
+  events: number;
+  byOp: EncodedEvents['byOp'];
+  postedAt: number;
+  written: Promise<void>;
+}
+
 /**
  * One leadership term of the publisher: streams the slot, turns each
  * committed transaction into events, writes them to Kafka in groups and
@@ -54,7 +66,8 @@ export class ChangeReplicationJob {
   private queuedChanges = 0;
   private wake: () => void = () => undefined;
   private stream: ReplicationStream | undefined;
-  private busySince: number | null = null;
+  /** Groups handed to the writer and not yet acknowledged, oldest first. */
+  private readonly unacknowledged: Sent[] = [];
   private published = 0;
   private lastLagLog = 0;
 
@@ -63,9 +76,10 @@ export class ChangeReplicationJob {
     private readonly deps: ChangeReplicationJobDeps,
   ) {}
 
-  /** How long the group being published has been waiting for Kafka (0 when idle). */
+  /** How long the oldest group handed to Kafka has been waiting for its acknowledgement (0 when none waits). */
   get busyMs(): number {
-    return this.busySince === null ? 0 : Date.now() - this.busySince;
+    const oldest = this.unacknowledged[0];
+    return oldest ? Date.now() - oldest.postedAt : 0;
   }
 
   get eventsPublished(): number {
@@ -82,6 +96,7 @@ export class ChangeReplicationJob {
     };
     const onAbort = () => inner.abort();
     signal.addEventListener('abort', onAbort, { once: true });
+    if (signal.aborted) inner.abort();
     inner.signal.addEventListener('abort', () => this.wake(), { once: true });
     const stream = new ReplicationStream(
       {
@@ -122,28 +137,40 @@ export class ChangeReplicationJob {
   }
 
   /**
-   * Two stages: while one group waits for Kafka, the next is assembled (its
-   * lookups queried); sends stay one at a time, so acknowledgements follow
-   * commit order.
+   * Groups are assembled as soon as they are decoded and handed to the writer
+   * at once (its producer sends them one request at a time, in order), so the
+   * decoded rows are short-lived and Kafka always has the next request
+   * waiting. Acknowledgements follow commit order: a group's last commit is
+   * acknowledged once its events and those of every group before it are.
+   * After a failed write no later group is acknowledged.
    */
   private async publishLoop(signal: AbortSignal): Promise<void> {
-    let sending: Promise<void> = Promise.resolve();
+    let acknowledging: Promise<void> = Promise.resolve();
+    let failure: { error: unknown } | undefined;
     try {
-      while (!signal.aborted) {
+      while (!signal.aborted && !failure) {
         if (this.queue.length === 0) {
-          await sending;
-          if (this.queue.length === 0 && !signal.aborted) await new Promise<void>((resolve) => (this.wake = resolve));
+          await new Promise<void>((resolve) => (this.wake = resolve));
           continue;
         }
         const group = this.takeGroup();
-        const events = await this.assemble(group);
-        await sending;
-        sending = this.send(group, events);
-        sending.catch(() => undefined); // observed by the next await
+        const encoded = await this.assemble(group);
+        const last = group[group.length - 1] as Queued;
+        const written = encoded.events > 0 ? this.deps.writer.write(encoded.chunks) : Promise.resolve();
+        written.catch(() => undefined); // observed in order below
+        const sent: Sent = { endLsn: last.digest.tx.endLsn, changes: group.reduce((n, q) => n + q.changes, 0), events: encoded.events, byOp: encoded.byOp, postedAt: Date.now(), written };
+        this.unacknowledged.push(sent);
+        acknowledging = acknowledging
+          .then(() => (failure ? undefined : this.acknowledge(sent)))
+          .catch((error: unknown) => {
+            failure ??= { error };
+            this.wake();
+          });
       }
     } finally {
-      await sending;
+      await acknowledging;
     }
+    if (failure) throw failure.error;
   }
 
   /** Whole transactions, about `maxBatchEvents` customers' worth (at least one transaction). */
@@ -159,31 +186,28 @@ export class ChangeReplicationJob {
     return this.queue.splice(0, count);
   }
 
-  private async assemble(group: readonly Queued[]): Promise<ChangeEvent[]> {
+  /** The group's events, serialized as each transaction is assembled. */
+  private async assemble(group: readonly Queued[]): Promise<EncodedEvents> {
     const { resolver } = this.deps;
     const lookups = await resolver.forGroup(group.map((q) => q.digest));
     const context = { database: this.options.database, slot: this.options.slotName, now: Date.now() };
-    const events: ChangeEvent[] = [];
+    const encoder = new EventEncoder(this.options.maxRequestBytes);
     for (const { digest } of group) {
-      for (const event of assembleEvents(digest, lookups.lookups, context)) events.push(event);
+      for (const event of assembleEvents(digest, lookups.lookups, context)) encoder.add(event);
       lookups.applied(digest);
     }
     resolver.cache.trim();
-    return events;
+    return encoder.finish();
   }
 
-  /** Writes the group's events, then acknowledges its last commit. */
-  private async send(group: readonly Queued[], events: readonly ChangeEvent[]): Promise<void> {
-    this.busySince = Date.now();
-    if (events.length > 0) await this.deps.writer.write(events);
-    this.busySince = null;
-    const last = group[group.length - 1];
-    if (last) this.stream?.acknowledge(last.digest.tx.endLsn);
-    this.published += events.length;
-    const byOp = { c: 0, u: 0, d: 0 };
-    for (const event of events) byOp[event.op] += 1;
-    for (const op of ['c', 'u', 'd'] as const) if (byOp[op] > 0) this.deps.metrics.changeEventsPublished.inc({ op }, byOp[op]);
-    this.queuedChanges -= group.reduce((n, q) => n + q.changes, 0);
+  /** Waits for Kafka to acknowledge a group's events, then acknowledges its last commit to Postgres. */
+  private async acknowledge(sent: Sent): Promise<void> {
+    await sent.written;
+    this.unacknowledged.shift();
+    this.stream?.acknowledge(sent.endLsn);
+    this.published += sent.events;
+    for (const op of ['c', 'u', 'd'] as const) if (sent.byOp[op] > 0) this.deps.metrics.changeEventsPublished.inc({ op }, sent.byOp[op]);
+    this.queuedChanges -= sent.changes;
     if (this.queuedChanges <= this.options.maxQueuedChanges / 2) this.stream?.resume();
   }
 

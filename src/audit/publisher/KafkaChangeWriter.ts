@@ -1,63 +1,55 @@
-import { CompressionTypes, type Message, type Producer } from 'kafkajs';
-import type { ChangeEvent } from './ChangeEvent.js';
+import { CompressionTypes, type Producer } from 'kafkajs';
+import { chunkMessages, type EncodedChunk } from './encode.js';
 
-/** Where assembled events go; resolves once every event is durably written. */
+/** Where encoded events go; resolves once every chunk is durably written, in order. */
 export interface ChangeWriter {
-  write(events: readonly ChangeEvent[]): Promise<void>;
+  write(chunks: readonly EncodedChunk[]): Promise<void>;
 }
 
 export interface KafkaChangeWriterOptions {
   topic: string;
-  /**
-   * Upper bound of one produce request's payload. Kafka rejects a partition's
-   * record batch over message.max.bytes (1 MiB by default), so larger groups
-   * go out as several requests, in order.
-   */
-  maxRequestBytes: number;
-  /** gzip (kafkajs' built-in codec, run off the main thread) or none. */
+  /** gzip (kafkajs' built-in codec) or none. */
   compression: 'gzip' | 'none';
 }
 
-/** Serializes one event as the Kafka message consumers read (key: customer id). */
-export function changeMessage(event: ChangeEvent): Message {
-  return { key: String(event.key.id), value: Buffer.from(JSON.stringify(event)) };
-}
-
 /**
- * Writes events to the change topic with acks=all through an idempotent
- * producer, one request at a time, so that when `write` resolves every event
- * is durable and events of one customer (one key, one partition) are in
- * commit order.
+ * Writes chunks to the change topic with acks=all through an idempotent
+ * producer, one request per chunk and one at a time in the order of the
+ * `write` calls, so that when `write` resolves every event is durable and events of one customer (one key, one
+ * partition) are in commit order. The daemon runs the same on a thread of its
+ * own (kafkaThread.ts); this one serves tests that drive a producer directly.
  */
 export class KafkaChangeWriter implements ChangeWriter {
+  /** The last request queued: requests go one at a time, in the order `write` was called. */
+  private tail: Promise<void> = Promise.resolve();
+  private broken: unknown;
+
   constructor(
     private readonly producer: Producer,
     private readonly options: KafkaChangeWriterOptions,
   ) {}
 
-  async write(events: readonly ChangeEvent[]): Promise<void> {
-    let messages: Message[] = [];
-    let bytes = 0;
-    for (const event of events) {
-      const message = changeMessage(event);
-      const size = (message.value as Buffer).length + 64;
-      if (messages.length > 0 && bytes + size > this.options.maxRequestBytes) {
-        await this.send(messages);
-        messages = [];
-        bytes = 0;
+  write(chunks: readonly EncodedChunk[]): Promise<void> {
+    const done = this.tail.then(async () => {
+      // After a failure nothing later is written, so nothing is written out of order.
+      if (this.broken !== undefined) throw this.broken;
+      try {
+        for (const chunk of chunks) await this.send(chunk);
+      } catch (err) {
+        this.broken = err;
+        throw err;
       }
-      messages.push(message);
-      bytes += size;
-    }
-    if (messages.length > 0) await this.send(messages);
+    });
+    this.tail = done.catch(() => undefined);
+    return done;
   }
 
-  private async send(messages: Message[]): Promise<void> {
+  private async send(chunk: EncodedChunk): Promise<void> {
     await this.producer.send({
       topic: this.options.topic,
       acks: -1,
       compression: this.options.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
-      messages,
+      messages: chunkMessages(chunk),
     });
   }
 }

@@ -22,9 +22,12 @@ export interface RowHistory<R> {
   after: R | null;
 }
 
+/** The transaction's identity and commit; its row changes are not kept (a queued digest holds only what events need). */
+export type CommitInfo = Pick<WalTransaction, 'xid' | 'commitLsn' | 'endLsn' | 'commitTime'>;
+
 /** What one transaction did, per customer and per address, in first-touched order. */
 export interface TransactionDigest {
-  tx: WalTransaction;
+  tx: CommitInfo;
   customers: Map<number, RowHistory<CustomerRow>>;
   addresses: Map<number, RowHistory<AddressRow>>;
   /** customer_logs rows inserted, per customer, in order. */
@@ -57,7 +60,7 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
 /** Pure: folds a transaction's row changes into per-customer and per-address histories. */
 export function digestTransaction(tx: WalTransaction): TransactionDigest {
   const digest: TransactionDigest = {
-    tx,
+    tx: { xid: tx.xid, commitLsn: tx.commitLsn, endLsn: tx.endLsn, commitTime: tx.commitTime },
     customers: new Map(),
     addresses: new Map(),
     audit: new Map(),

@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { KafkaConfig } from '../../runtime/config.js';
 import { CustsyncError, type ErrorCode } from '../../runtime/errors.js';
-import type { ChangeEvent } from './ChangeEvent.js';
+import type { EncodedChunk } from './encode.js';
 import type { ChangeWriter } from './KafkaChangeWriter.js';
 
 /** What the producer thread needs; plain data (structured-cloned into the thread). */
@@ -13,7 +13,7 @@ export interface WorkerSettings {
 }
 
 export type ToWorker =
-  | { type: 'send'; seq: number; data: ArrayBuffer; lengths: Uint32Array; keys: Int32Array }
+  | { type: 'send'; seq: number; chunk: EncodedChunk }
   | { type: 'stop' };
 
 export type FromWorker =
@@ -21,11 +21,6 @@ export type FromWorker =
   | { type: 'sent'; seq: number }
   | { type: 'failed'; seq: number; error: { code: ErrorCode; message: string; retriable: boolean } }
   | { type: 'stopped' };
-
-export interface ThreadedKafkaChangeWriterOptions extends WorkerSettings {
-  /** Upper bound of one produce request's payload (see KafkaChangeWriterOptions). */
-  maxRequestBytes: number;
-}
 
 interface Pending {
   resolve: () => void;
@@ -48,8 +43,8 @@ function startWorker(settings: WorkerSettings): Worker {
 
 /**
  * A ChangeWriter whose Kafka producer runs on a worker thread (see
- * kafkaThreadWorker.ts). Events are serialized here, packed into one buffer
- * per produce request and handed over without copying; `write` resolves once
+ * kafkaThreadWorker.ts). Events come serialized (encode.ts), one buffer per
+ * produce request, and are handed over without copying; `write` resolves once
  * Kafka acknowledged all of them. One writer per leadership term: after a
  * failure it refuses everything (the term restarts from the slot).
  */
@@ -60,69 +55,38 @@ export class ThreadedKafkaChangeWriter implements ChangeWriter {
   private exited = false;
   private stopped: Promise<void> | undefined;
 
-  private constructor(
-    private readonly worker: Worker,
-    private readonly maxRequestBytes: number,
-  ) {}
+  /** Settles when the producer is connected: the thread starts meanwhile, beside the stream. */
+  readonly ready: Promise<void>;
 
-  /** Starts the thread and connects its producer. */
-  static async start(options: ThreadedKafkaChangeWriterOptions): Promise<ThreadedKafkaChangeWriter> {
-    const { maxRequestBytes, ...settings } = options;
-    const worker = startWorker(settings);
-    const writer = new ThreadedKafkaChangeWriter(worker, maxRequestBytes);
-    try {
-      await new Promise<void>((resolve, reject) => {
-        writer.pending.set(-1, { resolve, reject });
-        worker.on('message', (message: FromWorker) => writer.onMessage(message));
-        worker.on('error', (err) => writer.fail(err));
-        worker.on('exit', (code) => {
-          writer.exited = true;
-          writer.fail(new CustsyncError('CUSTSYNC_INTERNAL', `the Kafka producer thread exited (code ${code})`));
-        });
-      });
-    } catch (err) {
-      await worker.terminate();
-      throw err;
-    }
-    return writer;
+  private constructor(private readonly worker: Worker) {
+    this.ready = new Promise<void>((resolve, reject) => this.pending.set(-1, { resolve, reject }));
+    this.ready.catch(() => undefined); // observed by `write` and by the owner
+    worker.on('message', (message: FromWorker) => this.onMessage(message));
+    worker.on('error', (err) => this.fail(err));
+    worker.on('exit', (code) => {
+      this.exited = true;
+      this.fail(new CustsyncError('CUSTSYNC_INTERNAL', `the Kafka producer thread exited (code ${code})`));
+    });
   }
 
-  async write(events: readonly ChangeEvent[]): Promise<void> {
+  /** Starts the thread, which connects its producer; `ready` tells when it has. */
+  static launch(options: WorkerSettings): ThreadedKafkaChangeWriter {
+    return new ThreadedKafkaChangeWriter(startWorker(options));
+  }
+
+  async write(chunks: readonly EncodedChunk[]): Promise<void> {
+    await this.ready;
     if (this.broken) throw this.broken;
-    const acks: Promise<void>[] = [];
-    let jsons: string[] = [];
-    let keys: number[] = [];
-    let lengths: number[] = [];
-    let bytes = 0;
-    for (const event of events) {
-      const json = JSON.stringify(event);
-      const length = Buffer.byteLength(json);
-      if (jsons.length > 0 && bytes + length + 64 > this.maxRequestBytes) {
-        acks.push(this.post(jsons, keys, lengths, bytes));
-        jsons = [];
-        keys = [];
-        lengths = [];
-        bytes = 0;
-      }
-      jsons.push(json);
-      keys.push(event.key.id);
-      lengths.push(length);
-      bytes += length + 64;
-    }
-    if (jsons.length > 0) acks.push(this.post(jsons, keys, lengths, bytes));
-    await Promise.all(acks);
+    await Promise.all(chunks.map((chunk) => this.post(chunk)));
   }
 
-  /** One produce request: the values packed into one buffer, handed to the thread without a copy. */
-  private post(jsons: string[], keys: number[], lengths: number[], bytes: number): Promise<void> {
-    const data = Buffer.allocUnsafeSlow(bytes);
-    let offset = 0;
-    for (const json of jsons) offset += data.write(json, offset);
+  /** One produce request; the chunk's buffer moves to the thread without a copy (it is unusable here afterwards). */
+  private post(chunk: EncodedChunk): Promise<void> {
     const seq = this.seq++;
-    const message: ToWorker = { type: 'send', seq, data: data.buffer as ArrayBuffer, lengths: Uint32Array.from(lengths), keys: Int32Array.from(keys) };
+    const message: ToWorker = { type: 'send', seq, chunk };
     return new Promise<void>((resolve, reject) => {
       this.pending.set(seq, { resolve, reject });
-      this.worker.postMessage(message, [message.data]);
+      this.worker.postMessage(message, [chunk.data]);
     });
   }
 

@@ -1,8 +1,9 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { CompressionTypes, Partitioners, type Message } from 'kafkajs';
+import { CompressionTypes, Partitioners } from 'kafkajs';
 import { createKafka } from '../../connectors/kafka/client.js';
 import { toCustsyncError } from '../../runtime/errors.js';
 import { createLogger } from '../../runtime/logger.js';
+import { chunkMessages } from './encode.js';
 import type { ToWorker, FromWorker, WorkerSettings } from './kafkaThread.js';
 
 /*
@@ -37,16 +38,8 @@ function post(message: FromWorker): void {
 
 async function send(message: Extract<ToWorker, { type: 'send' }>): Promise<void> {
   if (failure) return post({ ...failure, seq: message.seq } as FromWorker);
-  const data = Buffer.from(message.data);
-  const messages: Message[] = new Array(message.keys.length);
-  let offset = 0;
-  for (let i = 0; i < message.keys.length; i += 1) {
-    const length = message.lengths[i] as number;
-    messages[i] = { key: String(message.keys[i]), value: data.subarray(offset, offset + length) };
-    offset += length;
-  }
   try {
-    await producer.send({ topic: settings.topic, acks: -1, compression, messages });
+    await producer.send({ topic: settings.topic, acks: -1, compression, messages: chunkMessages(message.chunk) });
     post({ type: 'sent', seq: message.seq });
   } catch (err) {
     const error = toCustsyncError(err);

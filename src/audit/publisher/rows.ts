@@ -30,18 +30,34 @@ function text(value: unknown): string | null {
   return typeof value === 'string' ? value : String(value);
 }
 
+const PG_UTC_TEXT = /^\d{4,}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d{1,6})?\+00$/;
+
+/** The last conversion: a row's two timestamps, and a customer's before and after images, often repeat one. */
+let lastText = '';
+let lastIso = '';
+
 /**
  * A timestamp in one spelling whatever its origin: `2024-03-01T12:00:00.123456Z`
  * (UTC, microseconds). The stream delivers Postgres' text in UTC
  * (`2024-03-01 12:00:00.1234+00`); queries select the same text (`timestampText`).
+ * Runs several times per event, so it slices rather than capturing.
  */
 export function timestamp(value: unknown): string | null {
   if (value === null || value === undefined) return null;
   if (value instanceof Date) return `${value.toISOString().slice(0, -1)}000Z`;
   const raw = String(value);
-  const match = /^(\d{4,}-\d\d-\d\d) (\d\d:\d\d:\d\d)(?:\.(\d{1,6}))?\+00$/.exec(raw);
-  if (!match) return raw; // infinity, or a session outside UTC: kept as Postgres wrote it
-  return `${match[1]}T${match[2]}.${(match[3] ?? '').padEnd(6, '0')}Z`;
+  if (raw === lastText) return lastIso;
+  let iso = raw; // infinity, or a session outside UTC: kept as Postgres wrote it
+  if (PG_UTC_TEXT.test(raw)) {
+    const space = raw.indexOf(' ');
+    const end = raw.length - 3;
+    const dot = raw.indexOf('.', space);
+    const fraction = dot === -1 ? '' : raw.slice(dot + 1, end);
+    iso = `${raw.slice(0, space)}T${raw.slice(space + 1, dot === -1 ? end : dot)}.${fraction.padEnd(6, '0')}Z`;
+  }
+  lastText = raw;
+  lastIso = iso;
+  return iso;
 }
 
 /** SQL giving a timestamptz column as the stream's text, for `timestamp()`. */
