@@ -8,7 +8,7 @@ import { assembleEvents } from './assemble.js';
 import { digestTransaction, type TransactionDigest } from './digest.js';
 import { EventEncoder, type EncodedEvents } from './encode.js';
 import type { ChangeWriter } from './KafkaChangeWriter.js';
-import type { LookupResolver } from './lookups.js';
+import type { GroupLookups, LookupResolver } from './lookups.js';
 
 export const HEARTBEAT_PREFIX = 'custsync.heartbeat';
 
@@ -42,6 +42,12 @@ export interface ChangeReplicationJobDeps {
 interface Queued {
   digest: TransactionDigest;
   changes: number;
+}
+
+/** A group taken off the queue, its lookups on their way. */
+interface Prepared {
+  group: Queued[];
+  lookups: Promise<GroupLookups>;
 }
 
 /** A group handed to the writer: what acknowledging it takes (its rows are gone by then). */
@@ -140,21 +146,26 @@ export class ChangeReplicationJob {
    * Groups are assembled as soon as they are decoded and handed to the writer
    * at once (its producer sends them one request at a time, in order), so the
    * decoded rows are short-lived and Kafka always has the next request
-   * waiting. Acknowledgements follow commit order: a group's last commit is
+   * waiting; the next group's lookups are queried while one is assembled. Acknowledgements follow commit order: a group's last commit is
    * acknowledged once its events and those of every group before it are.
    * After a failed write no later group is acknowledged.
    */
   private async publishLoop(signal: AbortSignal): Promise<void> {
     let acknowledging: Promise<void> = Promise.resolve();
     let failure: { error: unknown } | undefined;
+    let next: Prepared | undefined;
     try {
       while (!signal.aborted && !failure) {
-        if (this.queue.length === 0) {
+        next ??= this.prepare();
+        if (!next) {
           await new Promise<void>((resolve) => (this.wake = resolve));
           continue;
         }
-        const group = this.takeGroup();
-        const encoded = await this.assemble(group);
+        const { group, lookups } = next;
+        const found = await lookups;
+        // The next group's lookups go to Postgres while this one is assembled.
+        next = this.prepare();
+        const encoded = this.assemble(group, found);
         const last = group[group.length - 1] as Queued;
         const written = encoded.events > 0 ? this.deps.writer.write(encoded.chunks) : Promise.resolve();
         written.catch(() => undefined); // observed in order below
@@ -168,9 +179,20 @@ export class ChangeReplicationJob {
           });
       }
     } finally {
+      // A group prepared but not sent is read again from the slot by the next term.
+      next?.lookups.then((found) => found.release(), () => undefined);
       await acknowledging;
     }
     if (failure) throw failure.error;
+  }
+
+  /** Takes the next group off the queue and sends its lookups; undefined when nothing is queued. */
+  private prepare(): Prepared | undefined {
+    if (this.queue.length === 0) return undefined;
+    const group = this.takeGroup();
+    const lookups = this.deps.resolver.forGroup(group.map((q) => q.digest));
+    lookups.catch(() => undefined); // awaited by the loop, unless the term ends first
+    return { group, lookups };
   }
 
   /** Whole transactions, about `maxBatchEvents` customers' worth (at least one transaction). */
@@ -187,16 +209,15 @@ export class ChangeReplicationJob {
   }
 
   /** The group's events, serialized as each transaction is assembled. */
-  private async assemble(group: readonly Queued[]): Promise<EncodedEvents> {
-    const { resolver } = this.deps;
-    const lookups = await resolver.forGroup(group.map((q) => q.digest));
+  private assemble(group: readonly Queued[], found: GroupLookups): EncodedEvents {
     const context = { database: this.options.database, slot: this.options.slotName, now: Date.now() };
     const encoder = new EventEncoder(this.options.maxRequestBytes);
     for (const { digest } of group) {
-      for (const event of assembleEvents(digest, lookups.lookups, context)) encoder.add(event);
-      lookups.applied(digest);
+      for (const event of assembleEvents(digest, found.lookups, context)) encoder.add(event);
+      found.applied(digest);
     }
-    resolver.cache.trim();
+    found.release();
+    this.deps.resolver.cache.trim();
     return encoder.finish();
   }
 

@@ -15,11 +15,13 @@ SELECT id, email, name, customer_id, address_id, phone_local_code, phone_number,
 
 /**
  * The latest image of each address seen in the stream, least recently used
- * first. Entries only leave in `trim()`, between groups, so a group's lookups
- * stay valid while it is assembled.
+ * first. Entries only leave in `trim()`, between groups, and never while
+ * pinned: a group whose lookups were prepared relies on the entries it found
+ * here until it is assembled.
  */
 export class AddressCache {
   private readonly rows = new Map<number, AddressRow>();
+  private readonly pins = new Map<number, number>();
 
   constructor(private readonly capacity: number) {}
 
@@ -49,10 +51,21 @@ export class AddressCache {
     this.rows.delete(id);
   }
 
+  pin(id: number): void {
+    this.pins.set(id, (this.pins.get(id) ?? 0) + 1);
+  }
+
+  unpin(id: number): void {
+    const count = (this.pins.get(id) ?? 0) - 1;
+    if (count > 0) this.pins.set(id, count);
+    else this.pins.delete(id);
+  }
+
+  /** Evicts the least recently used entries beyond the capacity, pinned ones excepted. */
   trim(): void {
     for (const id of this.rows.keys()) {
       if (this.rows.size <= this.capacity) return;
-      this.rows.delete(id);
+      if (!this.pins.has(id)) this.rows.delete(id);
     }
   }
 }
@@ -61,6 +74,8 @@ export interface GroupLookups {
   lookups: Lookups;
   /** Records the transaction's address images; call after assembling it, in commit order. */
   applied(digest: TransactionDigest): void;
+  /** The group is assembled: the cache entries it relied on may be evicted again. */
+  release(): void;
 }
 
 /**
@@ -68,7 +83,9 @@ export interface GroupLookups {
  * transaction did not write comes from the cache (exact: the last image the
  * stream carried), else from a query (the current row, which can be newer
  * than the transaction, never older); customers of an address changed alone
- * come from a query. One query of each kind per group of transactions.
+ * come from a query. One query of each kind per group of transactions. The
+ * cache entries a group relies on are pinned from the call until `release()`,
+ * so the next group's lookups can be prepared while this one is assembled.
  */
 export class LookupResolver {
   constructor(
@@ -80,12 +97,31 @@ export class LookupResolver {
     const missing = new Set<number>();
     const ownerIds = new Set<number>();
     const written = new Set<number>();
+    const pinned = new Set<number>();
     for (const digest of digests) {
       const needed = lookupsNeeded(digest);
-      for (const id of needed.addressIds) if (!this.cache.has(id) && !written.has(id)) missing.add(id);
+      for (const id of needed.addressIds) {
+        if (written.has(id)) continue;
+        if (!this.cache.has(id)) missing.add(id);
+        else pinned.add(id);
+      }
       for (const id of needed.ownerAddressIds) ownerIds.add(id);
       for (const id of digest.addresses.keys()) written.add(id);
     }
+    for (const id of pinned) this.cache.pin(id);
+    const release = () => {
+      for (const id of pinned) this.cache.unpin(id);
+      pinned.clear();
+    };
+    try {
+      return await this.query(missing, ownerIds, release);
+    } catch (err) {
+      release();
+      throw err;
+    }
+  }
+
+  private async query(missing: ReadonlySet<number>, ownerIds: ReadonlySet<number>, release: () => void): Promise<GroupLookups> {
     const fetched = new Map<number, AddressRow>();
     if (missing.size > 0) {
       const { rows } = await this.db.query(SELECT_ADDRESSES, [[...missing]]);
@@ -123,6 +159,7 @@ export class LookupResolver {
           else cache.delete(id);
         }
       },
+      release,
     };
   }
 }

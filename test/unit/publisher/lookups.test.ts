@@ -43,6 +43,26 @@ describe('LookupResolver', () => {
     expect(next.lookups.address(10)?.city).toBe('later');
   });
 
+  it('keeps the cache entries a prepared group relies on until it is released', async () => {
+    const { db, asked } = fakeDb({ 20: addressRow(20, { city: 'Natal' }) });
+    const cache = new AddressCache(1);
+    const resolver = new LookupResolver(db, cache);
+    const warm = await resolver.forGroup([digestTransaction(transaction([update('addresses', addressRow(10), addressRow(10, { city: 'Recife' }))]))]);
+    warm.applied(digestTransaction(transaction([update('addresses', addressRow(10), addressRow(10, { city: 'Recife' }))])));
+    warm.release();
+    // Prepared while another group is assembled: it finds address 10 in the cache.
+    const prepared = await resolver.forGroup([digestTransaction(transaction([touchCustomer(1, 10)]))]);
+    const current = await resolver.forGroup([digestTransaction(transaction([touchCustomer(2, 20)]))]);
+    expect(current.lookups.address(20)?.city).toBe('Natal');
+    current.release();
+    cache.trim();
+    expect(prepared.lookups.address(10)?.city).toBe('Recife');
+    expect(asked).toEqual([[20]]);
+    prepared.release();
+    cache.trim();
+    expect(cache.size).toBe(1);
+  });
+
   it('an address written earlier in the group is not queried', async () => {
     const { db, asked } = fakeDb({});
     const resolver = new LookupResolver(db, new AddressCache(100));
