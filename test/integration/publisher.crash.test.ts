@@ -62,7 +62,8 @@ describe('the publisher killed with SIGKILL mid-stream', () => {
         platforms: [],
         deadLetterTopic: randomTopic('dlq'),
         changeTopic: topic,
-        extra: { publisher: { slotName: slot, publicationName: slot, maxBatchEvents: 200, heartbeatIntervalMs: 1_000 } },
+        // Small groups and the smallest decode-ahead, so reading pauses and resumes while groups are in flight.
+        extra: { publisher: { slotName: slot, publicationName: slot, maxBatchEvents: 200, maxQueuedChanges: 1_000, heartbeatIntervalMs: 1_000 } },
       }),
     );
     const first = spawnDaemon(['run', '--config', configFile]);
