@@ -192,7 +192,7 @@ export const PublisherConfig = z
     maxRequestBytes: z.number().int().min(10_000).max(100_000_000).default(900_000),
     /** Compression of the change topic's record batches: none or gzip. */
     compression: z.enum(['none', 'gzip']).default('none'),
-    /** Decoded WAL changes held in memory before reading from Postgres pauses (serialized groups waiting for Kafka are bounded apart). */
+    /** WAL changes held in memory (decoded, or serialized and waiting for Kafka) before reading from Postgres pauses. */
     maxQueuedChanges: z.number().int().min(1_000).max(10_000_000).default(200_000),
     /** Main addresses remembered from the WAL, so events of unchanged addresses need no query. */
     addressCacheSize: z.number().int().min(0).max(10_000_000).default(100_000),

@@ -44,13 +44,6 @@ interface Queued {
   changes: number;
 }
 
-/**
- * Groups handed to the producer thread and not yet acknowledged, at most: enough
- * that Kafka always has the next request waiting, few enough that serialized
- * events do not pile up in memory when Kafka is slower than the WAL.
- */
-const MAX_GROUPS_IN_FLIGHT = 4;
-
 /** A group taken off the queue, its lookups on their way. */
 interface Prepared {
   group: Queued[];
@@ -60,6 +53,7 @@ interface Prepared {
 /** A group handed to the writer: what acknowledging it takes (its rows are gone by then). */
 interface Sent {
   endLsn: string;
+  changes: number;
   events: number;
   byOp: EncodedEvents['byOp'];
   postedAt: number;
@@ -162,10 +156,6 @@ export class ChangeReplicationJob {
     let next: Prepared | undefined;
     try {
       while (!signal.aborted && !failure) {
-        if (this.unacknowledged.length >= MAX_GROUPS_IN_FLIGHT) {
-          await new Promise<void>((resolve) => (this.wake = resolve));
-          continue;
-        }
         next ??= this.prepare();
         if (!next) {
           await new Promise<void>((resolve) => (this.wake = resolve));
@@ -179,7 +169,7 @@ export class ChangeReplicationJob {
         const last = group[group.length - 1] as Queued;
         const written = encoded.events > 0 ? this.deps.writer.write(encoded.chunks) : Promise.resolve();
         written.catch(() => undefined); // observed in order below
-        const sent: Sent = { endLsn: last.digest.tx.endLsn, events: encoded.events, byOp: encoded.byOp, postedAt: Date.now(), written };
+        const sent: Sent = { endLsn: last.digest.tx.endLsn, changes: group.reduce((n, q) => n + q.changes, 0), events: encoded.events, byOp: encoded.byOp, postedAt: Date.now(), written };
         this.unacknowledged.push(sent);
         acknowledging = acknowledging
           .then(() => (failure ? undefined : this.acknowledge(sent)))
@@ -200,8 +190,6 @@ export class ChangeReplicationJob {
   private prepare(): Prepared | undefined {
     if (this.queue.length === 0) return undefined;
     const group = this.takeGroup();
-    this.queuedChanges -= group.reduce((n, q) => n + q.changes, 0);
-    if (this.queuedChanges <= this.options.maxQueuedChanges / 2) this.stream?.resume();
     const lookups = this.deps.resolver.forGroup(group.map((q) => q.digest));
     lookups.catch(() => undefined); // awaited by the loop, unless the term ends first
     return { group, lookups };
@@ -240,7 +228,8 @@ export class ChangeReplicationJob {
     this.stream?.acknowledge(sent.endLsn);
     this.published += sent.events;
     for (const op of ['c', 'u', 'd'] as const) if (sent.byOp[op] > 0) this.deps.metrics.changeEventsPublished.inc({ op }, sent.byOp[op]);
-    this.wake();
+    this.queuedChanges -= sent.changes;
+    if (this.queuedChanges <= this.options.maxQueuedChanges / 2) this.stream?.resume();
   }
 
   /** Heartbeat messages keep the slot moving on an idle database; the slot's lag is measured at the same pace. */
