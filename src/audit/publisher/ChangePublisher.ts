@@ -140,6 +140,7 @@ export class ChangePublisher implements Component {
         const added = await ensurePublication(leadership.client, this.settings.publicationName, PUBLISHED_TABLES);
         if (added.length > 0) logger.info({ publication: this.settings.publicationName, tables: added.map((t) => `${t.schema}.${t.table}`) }, 'publication tables added');
         const { slot, created } = await ensureSlot(leadership.client, this.settings.slotName, 'change-publisher');
+        if (writerFailure !== undefined) throw writerFailure;
         logger.info({ slot: slot.name, created, from: slot.confirmedFlushLsn, topic: config.kafka.changeTopic }, 'leader: publishing change events');
         this.job = new ChangeReplicationJob(
           {

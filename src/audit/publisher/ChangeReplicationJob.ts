@@ -146,7 +146,8 @@ export class ChangeReplicationJob {
    * Groups are assembled as soon as they are decoded and handed to the writer
    * at once (its producer sends them one request at a time, in order), so the
    * decoded rows are short-lived and Kafka always has the next request
-   * waiting; the next group's lookups are queried while one is assembled. Acknowledgements follow commit order: a group's last commit is
+   * waiting; the next group's lookups are queried while one is assembled.
+   * Acknowledgements follow commit order: a group's last commit is
    * acknowledged once its events and those of every group before it are.
    * After a failed write no later group is acknowledged.
    */

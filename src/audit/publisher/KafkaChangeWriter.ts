@@ -15,9 +15,10 @@ export interface KafkaChangeWriterOptions {
 /**
  * Writes chunks to the change topic with acks=all through an idempotent
  * producer, one request per chunk and one at a time in the order of the
- * `write` calls, so that when `write` resolves every event is durable and events of one customer (one key, one
- * partition) are in commit order. The daemon runs the same on a thread of its
- * own (kafkaThread.ts); this one serves tests that drive a producer directly.
+ * `write` calls, so that when `write` resolves every event is durable and
+ * events of one customer (one key, one partition) are in commit order. The
+ * daemon runs the same on a thread of its own (kafkaThread.ts); this one
+ * serves tests that drive a producer directly.
  */
 export class KafkaChangeWriter implements ChangeWriter {
   /** The last request queued: requests go one at a time, in the order `write` was called. */
