@@ -11,6 +11,7 @@ import { registerReportCommand } from './commands/report.js';
 import { registerRetentionCommands } from './commands/retention.js';
 import { registerMigrateCommand } from './commands/migrate.js';
 import { registerRunCommand } from './commands/run.js';
+import { registerSnapshotCommand } from './commands/snapshot.js';
 import { registerStatusCommand } from './commands/status.js';
 
 /** Every subcommand, one module each under `commands/`. */
@@ -28,4 +29,5 @@ export function registerCommands(program: Command): void {
   registerExportCommand(program);
   registerRetentionCommands(program);
   registerStatusCommand(program);
+  registerSnapshotCommand(program);
 }

@@ -19,6 +19,12 @@ export function positiveInt(value: string): number {
   return Number(value);
 }
 
+/** Commander argument parser: an integer ≥ 0 (bad input exits 2 with the option named). */
+export function nonNegativeInt(value: string): number {
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(Number(value))) throw new InvalidArgumentError('expected a whole number ≥ 0');
+  return Number(value);
+}
+
 /** Commander argument parser: a number in (0, 1]. */
 export function fraction(value: string): number {
   const n = Number(value);

@@ -99,11 +99,13 @@ export const ChangeEvent = z
     event_id: z
       .string()
       .describe('<commit LSN>:<customer id>. The same for every re-publication of the event: deduplicate on it.'),
-    op: z.enum(['c', 'u', 'd']).describe('c: the customer was created; u: updated (pseudonymization included); d: deleted.'),
+    op: z
+      .enum(['c', 'u', 'd', 'r'])
+      .describe('c: the customer was created; u: updated (pseudonymization included); d: deleted; r: read by a snapshot (`custsync snapshot`): the customer as it is at this point of the stream.'),
     key: z.object({ id: z.number().int() }).describe('The customer id; the Kafka message key is the same id as a decimal string.'),
-    before: CustomerImage.nullable().describe('The customer before the transaction; null for c. Personal values are null in a pseudonymized event.'),
+    before: CustomerImage.nullable().describe('The customer before the transaction; null for c and r. Personal values are null in a pseudonymized event.'),
     after: CustomerImage.nullable().describe('The customer after the transaction; null for d.'),
-    changes: z.array(FieldChange).describe('Fields whose value changed (empty for d).'),
+    changes: z.array(FieldChange).describe('Fields whose value changed (empty for d and r).'),
     changed_by: z.array(z.string()).describe('Every distinct customer_logs.changed_by of this customer in the transaction, in order.'),
     sources: z
       .array(z.object({ platform: z.string(), event_id: z.string().nullable() }))

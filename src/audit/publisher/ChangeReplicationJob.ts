@@ -133,6 +133,9 @@ export class ChangeReplicationJob {
 
   private enqueue(tx: WalTransaction): void {
     const digest = digestTransaction(tx);
+    for (const invalid of digest.invalidSnapshots) {
+      this.deps.logger.error({ lsn: invalid.lsn, reason: invalid.reason }, 'a snapshot message could not be read; its customers are not published');
+    }
     if (digest.truncated.length > 0) {
       this.deps.logger.warn({ tables: digest.truncated.map((t) => `${t.schema}.${t.table}`), lsn: tx.commitLsn }, 'TRUNCATE is not published as change events');
     }
@@ -228,7 +231,7 @@ export class ChangeReplicationJob {
     this.unacknowledged.shift();
     this.stream?.acknowledge(sent.endLsn);
     this.published += sent.events;
-    for (const op of ['c', 'u', 'd'] as const) if (sent.byOp[op] > 0) this.deps.metrics.changeEventsPublished.inc({ op }, sent.byOp[op]);
+    for (const op of ['c', 'u', 'd', 'r'] as const) if (sent.byOp[op] > 0) this.deps.metrics.changeEventsPublished.inc({ op }, sent.byOp[op]);
     this.queuedChanges -= sent.changes;
     if (this.queuedChanges <= this.options.maxQueuedChanges / 2) this.stream?.resume();
   }

@@ -106,7 +106,8 @@ function sourcesOf(provenance: Map<string, ProvenanceRow | null> | undefined): C
  * Pure: one event per customer the transaction changed, in the order the
  * transaction first touched them. A customer is changed when its row was
  * inserted, updated or deleted, or when its main address row changed; an
- * update that left every column as it was is no change.
+ * update that left every column as it was is no change. Then one `r` event
+ * per customer of a snapshot batch the transaction carries (see snapshot.ts).
  */
 export function assembleEvents(digest: TransactionDigest, lookups: Lookups, context: EventContext): ChangeEvent[] {
   const { tx } = digest;
@@ -164,6 +165,23 @@ export function assembleEvents(digest: TransactionDigest, lookups: Lookups, cont
       changed_by: changedBy,
       sources: sourcesOf(provenance),
       pseudonymized,
+      source,
+      ts_ms: context.now,
+    });
+  }
+  for (const [id, { customer, address }] of digest.snapshot) {
+    if (histories.has(id)) continue; // changed by the same transaction: its event already carries the whole customer
+    events.push({
+      schema_version: SCHEMA_VERSION,
+      event_id: eventId(tx.commitLsn, id),
+      op: 'r',
+      key: { id },
+      before: null,
+      after: image(customer, address),
+      changes: [],
+      changed_by: [],
+      sources: [],
+      pseudonymized: false,
       source,
       ts_ms: context.now,
     });

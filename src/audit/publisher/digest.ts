@@ -1,5 +1,6 @@
 import type { TableRef } from '../../runtime/replication/slots.js';
 import type { WalChange, WalRow, WalTransaction } from '../../runtime/replication/stream.js';
+import { parseSnapshotMessage, SNAPSHOT_PREFIX, type SnapshotRow } from './snapshot.js';
 import { addressRow, auditRow, customerRow, provenanceKey, provenanceRow, type AddressRow, type AuditRow, type CustomerRow, type ProvenanceRow } from './rows.js';
 
 /** The tables the publication carries. */
@@ -38,6 +39,10 @@ export interface TransactionDigest {
   pseudonymized: Set<number>;
   /** customers or addresses truncated (TRUNCATE carries no rows: no events). */
   truncated: TableRef[];
+  /** Customers a snapshot batch in this transaction carries (`custsync snapshot`), in order. */
+  snapshot: Map<number, SnapshotRow>;
+  /** Messages under the snapshot prefix that could not be read, with the reason. */
+  invalidSnapshots: { lsn: string; reason: string }[];
 }
 
 function track<R extends { id: number }>(histories: Map<number, RowHistory<R>>, change: WalChange, parse: (row: WalRow) => R): void {
@@ -67,7 +72,15 @@ export function digestTransaction(tx: WalTransaction): TransactionDigest {
     provenance: new Map(),
     pseudonymized: new Set(),
     truncated: tx.truncated.filter((t) => t.schema === 'public' && (t.table === 'customers' || t.table === 'addresses')),
+    snapshot: new Map(),
+    invalidSnapshots: [],
   };
+  for (const message of tx.messages) {
+    if (message.prefix !== SNAPSHOT_PREFIX) continue;
+    const parsed = parseSnapshotMessage(message);
+    if (!parsed.ok) digest.invalidSnapshots.push({ lsn: message.lsn, reason: parsed.message });
+    else for (const row of parsed.rows) digest.snapshot.set(row.customer.id, row);
+  }
   for (const change of tx.changes) {
     const table = `${change.schema}.${change.table}`;
     if (table === 'public.customers') track(digest.customers, change, customerRow);

@@ -50,7 +50,7 @@ export class EventEncoder {
   private lengths: number[] = [];
   private keys: number[] = [];
   private events = 0;
-  private readonly byOp = { c: 0, u: 0, d: 0 };
+  private readonly byOp = { c: 0, u: 0, d: 0, r: 0 };
 
   constructor(private readonly maxRequestBytes: number) {}
 
@@ -78,6 +78,7 @@ export class EventEncoder {
     this.byOp.c = 0;
     this.byOp.u = 0;
     this.byOp.d = 0;
+    this.byOp.r = 0;
     return out;
   }
 

@@ -60,9 +60,14 @@ export function timestamp(value: unknown): string | null {
   return iso;
 }
 
-/** SQL giving a timestamptz column as the stream's text, for `timestamp()`. */
+/** SQL expression giving a timestamptz as the stream's text, for `timestamp()`. */
+export function timestampTextExpression(column: string): string {
+  return `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || '+00'`;
+}
+
+/** A select-list item: the timestamptz column as the stream's text, under its own name. */
 export function timestampText(column: string): string {
-  return `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || '+00' AS ${column}`;
+  return `${timestampTextExpression(column)} AS ${column}`;
 }
 
 function int(value: unknown): number | null {

@@ -15,7 +15,7 @@ export interface ReplicationStreamOptions {
   publicationNames: string[];
   /** The slot's confirmed_flush_lsn read before starting: status updates never go below it. */
   startLsn: string;
-  /** Also deliver non-transactional logical messages (heartbeats). */
+  /** Also deliver logical messages: non-transactional ones (heartbeats) to onMessage, transactional ones in their transaction. */
   messages?: boolean;
   /** 'parsed' (default) or 'text': see WalRow. */
   values?: ValueMode;
@@ -172,6 +172,7 @@ export class ReplicationStream {
           commitTime: new Date(Number(message.commitTime / 1000n)),
           changes: [],
           truncated: [],
+          messages: [],
         };
         return;
       case 'insert':
@@ -197,7 +198,10 @@ export class ReplicationStream {
         return;
       }
       case 'message': {
-        if (message.transactional) return;
+        if (message.transactional) {
+          this.current(message.tag).messages.push({ lsn: formatLsn(message.lsn), prefix: message.prefix, content: message.content });
+          return;
+        }
         this.handlers.onMessage?.({ lsn: formatLsn(message.lsn), prefix: message.prefix, content: message.content });
         this.advanceIfIdle(message.lsn, false);
         return;

@@ -35,6 +35,8 @@ export interface WalTransaction {
   changes: WalChange[];
   /** Tables truncated in this transaction (TRUNCATE carries no rows). */
   truncated: TableRef[];
+  /** Transactional logical messages (pg_logical_emit_message(true, ...)), in order; only when the stream asks for messages. */
+  messages: WalMessage[];
 }
 
 /** A non-transactional logical message (pg_logical_emit_message(false, ...)). */

@@ -35,7 +35,7 @@ describe('EventEncoder', () => {
         const encoded = encoder.finish();
         expect(decode(encoded)).toEqual(events.map((e) => ({ key: String(e.key.id), event: JSON.parse(JSON.stringify(e)) as unknown })));
         expect(encoded.events).toBe(events.length);
-        expect(encoded.byOp).toEqual({ c: events.filter((e) => e.op === 'c').length, u: events.filter((e) => e.op === 'u').length, d: events.filter((e) => e.op === 'd').length });
+        expect(encoded.byOp).toEqual({ c: events.filter((e) => e.op === 'c').length, u: events.filter((e) => e.op === 'u').length, d: events.filter((e) => e.op === 'd').length, r: 0 });
         for (const chunk of encoded.chunks) {
           const bytes = chunk.lengths.reduce((n, l) => n + l + RECORD_OVERHEAD, 0);
           expect(chunk.keys.length).toBeGreaterThan(0);
@@ -51,7 +51,7 @@ describe('EventEncoder', () => {
     const encoder = new EventEncoder(900_000);
     encoder.add(event(1, 'Ana', 'c'));
     expect(encoder.finish().events).toBe(1);
-    expect(encoder.finish()).toEqual({ chunks: [], events: 0, byOp: { c: 0, u: 0, d: 0 } });
+    expect(encoder.finish()).toEqual({ chunks: [], events: 0, byOp: { c: 0, u: 0, d: 0, r: 0 } });
   });
 
   it('fills a request before starting the next one', () => {

@@ -1,4 +1,4 @@
-import type { WalChange, WalRow, WalTransaction } from '../../../src/runtime/replication/stream.js';
+import type { WalChange, WalMessage, WalRow, WalTransaction } from '../../../src/runtime/replication/stream.js';
 
 /** Builders of decoded WAL, as the publisher's stream delivers it: every value as Postgres' text (UTC). */
 
@@ -62,6 +62,6 @@ export const insert = (table: string, after: WalRow): WalChange => ({ op: 'inser
 export const update = (table: string, before: WalRow, after: WalRow): WalChange => ({ op: 'update', schema: SCHEMAS[table] ?? 'public', table, before, after });
 export const remove = (table: string, before: WalRow): WalChange => ({ op: 'delete', schema: SCHEMAS[table] ?? 'public', table, before, after: null });
 
-export function transaction(changes: WalChange[], commitLsn = '0/16B3748'): WalTransaction {
-  return { xid: 731, commitLsn, endLsn: '0/16B3790', commitTime: new Date('2024-03-02T08:30:00.250Z'), changes, truncated: [] };
+export function transaction(changes: WalChange[], commitLsn = '0/16B3748', messages: WalMessage[] = []): WalTransaction {
+  return { xid: 731, commitLsn, endLsn: '0/16B3790', commitTime: new Date('2024-03-02T08:30:00.250Z'), changes, truncated: [], messages };
 }

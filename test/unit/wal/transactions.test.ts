@@ -18,6 +18,7 @@ function tx(commitLsn: string, changes: Partial<WalChange>[]): WalTransaction {
     commitTime: new Date('2024-06-01T00:00:00Z'),
     changes: changes.map((c) => ({ op: 'insert', schema: 'public', table: 'users', before: null, after: null, ...c })),
     truncated: [],
+    messages: [],
   };
 }
 

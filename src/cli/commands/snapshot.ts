@@ -1,0 +1,60 @@
+import type { Command } from 'commander';
+import { SNAPSHOT_PREFIX } from '../../audit/publisher/snapshot.js';
+import { countCustomers, writeSnapshotBatch } from '../../audit/publisher/snapshotWriter.js';
+import { createPool } from '../../runtime/db.js';
+import { UserError } from '../../runtime/errors.js';
+import { componentLogger } from '../../runtime/logger.js';
+import { readSlot } from '../../runtime/replication/slots.js';
+import { countProgress } from '../countProgress.js';
+import { nonNegativeInt, positiveInt } from '../outputOptions.js';
+import { loadContext, type GlobalOptions } from '../context.js';
+
+export function registerSnapshotCommand(program: Command): void {
+  program
+    .command('snapshot')
+    .description(
+      'Publish every customer as it is now, as change events with op "r", so a new downstream service can build its view from the change topic. ' +
+        'Customers are read in batches of ascending id; each batch goes through the WAL, in order with the changes around it. ' +
+        'Interrupted, run it again with --from-id (the last id printed). Exit 2 when no publisher slot exists yet.',
+    )
+    .option('--batch-size <n>', 'customers per batch (one transaction each, holding their rows FOR SHARE)', positiveInt, 1_000)
+    .option('--from-id <id>', 'start after this customer id', nonNegativeInt, 0)
+    .action(async (options: { batchSize: number; fromId: number }, command: Command) => {
+      const { config, logger } = loadContext(command.optsWithGlobals<GlobalOptions>());
+      const pool = createPool(config.database, componentLogger(logger, 'postgres'), 'custsync-cli');
+      try {
+        const slot = await readSlot(pool, config.publisher.slotName);
+        if (!config.publisher.enabled || !slot) {
+          throw new UserError(
+            'CUSTSYNC_USAGE',
+            `no change-event publisher reads this database yet (publisher.enabled: ${config.publisher.enabled}, slot "${config.publisher.slotName}" ${slot ? 'exists' : 'missing'}): ` +
+              'start the daemon with the publisher enabled first, or the snapshot would be published to nobody',
+          );
+        }
+        const total = await countCustomers(pool);
+        const progress = countProgress(process.stderr, 'snapshot', total);
+        let lastId = options.fromId;
+        let customers = 0;
+        let batches = 0;
+        try {
+          for (;;) {
+            const batch = await writeSnapshotBatch(pool, lastId, options.batchSize, componentLogger(logger, 'snapshot'));
+            if (batch.customers === 0) break;
+            lastId = batch.lastId;
+            customers += batch.customers;
+            batches += 1;
+            progress.update(Math.min(customers, total), { 'last id': lastId });
+          }
+        } finally {
+          progress.stop();
+        }
+        logger.info({ customers, batches, fromId: options.fromId, lastId, prefix: SNAPSHOT_PREFIX }, 'snapshot written');
+        process.stdout.write(
+          `snapshot: ${customers} customer(s) in ${batches} batch(es), ids ${options.fromId + 1}..${lastId}, written into the WAL; ` +
+            `the publisher sends them to ${config.kafka.changeTopic} as op "r" events\n`,
+        );
+      } finally {
+        await pool.end();
+      }
+    });
+}
