@@ -1,6 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
-import { admin } from './db.js';
+import { ChangePublisher } from '../../src/audit/publisher/ChangePublisher.js';
+import type { Config } from '../../src/runtime/config.js';
+import { Metrics } from '../../src/runtime/metrics.js';
+import { waitUntil } from './daemon.js';
+import { admin, type TestDatabase } from './db.js';
+import { silentLogger } from './engine.js';
 import { headerStrings } from './kafka.js';
 
 /** A slot (and publication) name no other test uses: slot names are cluster-wide. */
@@ -54,4 +59,17 @@ export async function collectTopic(kafka: Kafka, topic: string): Promise<{ messa
     },
   });
   return { messages, stop: () => consumer.disconnect() };
+}
+
+/** A change publisher on the test database, returned once it leads and its slot streams. */
+export async function startLeadingPublisher(config: Config, db: TestDatabase, metrics = new Metrics()): Promise<ChangePublisher> {
+  const publisher = new ChangePublisher({ config, pool: db.pool, metrics, logger: silentLogger });
+  await publisher.start();
+  await waitUntil(
+    'the publisher to lead and stream',
+    async () =>
+      publisher.role === 'leader' &&
+      (await db.pool.query(`SELECT 1 FROM pg_replication_slots WHERE slot_name = $1 AND active`, [config.publisher.slotName])).rows.length === 1,
+  );
+  return publisher;
 }

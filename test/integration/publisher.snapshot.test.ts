@@ -5,7 +5,6 @@ import { ChangePublisher } from '../../src/audit/publisher/ChangePublisher.js';
 import { writeSnapshotBatch } from '../../src/audit/publisher/snapshotWriter.js';
 import type { Config } from '../../src/runtime/config.js';
 import { parseConfig } from '../../src/runtime/loadConfig.js';
-import { Metrics } from '../../src/runtime/metrics.js';
 import { parseLsn } from '../../src/runtime/replication/lsn.js';
 import { runCli } from '../helpers/cli.js';
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';
@@ -13,7 +12,7 @@ import { testConfig, waitUntil, writeConfig } from '../helpers/daemon.js';
 import { silentLogger, testEngine } from '../helpers/engine.js';
 import { createTopics, randomTopic, testKafka } from '../helpers/kafka.js';
 import { record } from '../helpers/records.js';
-import { collectTopic, dropSlotsOf, randomSlotName, type TopicMessage } from '../helpers/replication.js';
+import { collectTopic, dropSlotsOf, randomSlotName, startLeadingPublisher, type TopicMessage } from '../helpers/replication.js';
 
 const PEOPLE = 30;
 
@@ -68,9 +67,7 @@ describe('custsync snapshot: every customer as an op r event, in order with the 
       extra: { publisher: { slotName: slot, publicationName: slot, heartbeatIntervalMs: 300, standbyPollMs: 200 } },
     });
     config = parseConfig(configObject, 'test-config', {});
-    publisher = new ChangePublisher({ config, pool: db.pool, metrics: new Metrics(), logger: silentLogger });
-    await publisher.start();
-    await waitUntil('the publisher to lead and stream', async () => publisher.role === 'leader' && (await db.pool.query(`SELECT 1 FROM pg_replication_slots WHERE slot_name = $1 AND active`, [slot])).rows.length === 1);
+    publisher = await startLeadingPublisher(config, db);
     ({ messages: topic, stop: stopCollecting } = await collectTopic(kafka, changeTopic));
   });
 

@@ -13,7 +13,7 @@ import { testConfig, waitUntil } from '../helpers/daemon.js';
 import { silentLogger, testEngine } from '../helpers/engine.js';
 import { createTopics, randomTopic, testKafka } from '../helpers/kafka.js';
 import { record } from '../helpers/records.js';
-import { collectTopic, dropSlotsOf, randomSlotName, type TopicMessage } from '../helpers/replication.js';
+import { collectTopic, dropSlotsOf, randomSlotName, startLeadingPublisher, type TopicMessage } from '../helpers/replication.js';
 
 describe('change-event publisher (real Postgres WAL, real Kafka)', () => {
   let db: TestDatabase;
@@ -53,9 +53,7 @@ describe('change-event publisher (real Postgres WAL, real Kafka)', () => {
       {},
     );
     metrics = new Metrics();
-    publisher = new ChangePublisher({ config, pool: db.pool, metrics, logger: silentLogger });
-    await publisher.start();
-    await waitUntil('the publisher to lead and stream', async () => publisher.role === 'leader' && (await db.pool.query(`SELECT 1 FROM pg_replication_slots WHERE slot_name = $1 AND active`, [slot])).rows.length === 1);
+    publisher = await startLeadingPublisher(config, db, metrics);
     ({ messages: topic, stop: stopCollecting } = await collectTopic(kafka, changeTopic));
   });
 
