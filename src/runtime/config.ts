@@ -192,6 +192,8 @@ export const PublisherConfig = z
     maxRequestBytes: z.number().int().min(10_000).max(100_000_000).default(900_000),
     /** Compression of the change topic's record batches: none or gzip. */
     compression: z.enum(['none', 'gzip']).default('none'),
+    /** After each delete event, a tombstone (same key, null value), so a compacted change topic forgets the customer. */
+    tombstones: z.boolean().default(false),
     /** WAL changes held in memory (decoded, or serialized and waiting for Kafka) before reading from Postgres pauses. */
     maxQueuedChanges: z.number().int().min(1_000).max(10_000_000).default(200_000),
     /** Main addresses remembered from the WAL, so events of unchanged addresses need no query. */

@@ -34,7 +34,8 @@ export async function dropSlotsOf(database: string): Promise<void> {
 
 export interface TopicMessage {
   key: string;
-  value: Record<string, unknown>;
+  /** The JSON value; null for a tombstone. */
+  value: Record<string, unknown> | null;
   headers: Record<string, string>;
   partition: number;
   offset: string;

@@ -82,6 +82,7 @@ describe('a crash between publishing and acknowledging the LSN', () => {
       startLsn,
       maxBatchEvents: 10, // one transaction per group
       maxRequestBytes: 900_000,
+      tombstones: false,
       maxQueuedChanges: 10_000,
       heartbeatIntervalMs: 200,
       lagLogIntervalMs: 60_000,

@@ -16,7 +16,7 @@ import { collectTopic, dropSlotsOf, randomSlotName, startLeadingPublisher, type 
 
 const PEOPLE = 30;
 
-describe('custsync snapshot: every customer as an op r event, in order with the changes around it', () => {
+describe('a view built from the change topic alone: snapshots (op r, in order with the changes around them) and tombstones', () => {
   let db: TestDatabase;
   let kafka: Kafka;
   let config: Config;
@@ -26,7 +26,7 @@ describe('custsync snapshot: every customer as an op r event, in order with the 
   let stopCollecting: () => Promise<void>;
   const slot = randomSlotName('pub_snap');
 
-  const events = () => topic.map((m) => ChangeEvent.parse(m.value));
+  const events = () => topic.filter((m) => m.value !== null).map((m) => ChangeEvent.parse(m.value));
   const lsnOf = (e: ChangeEvent) => parseLsn(e.source.lsn);
   /** What a consumer applying events in LSN order (duplicates ignored) ends with, per customer. */
   const latest = () => {
@@ -64,7 +64,7 @@ describe('custsync snapshot: every customer as an op r event, in order with the 
       platforms: [],
       deadLetterTopic: randomTopic('dlq'),
       changeTopic,
-      extra: { publisher: { slotName: slot, publicationName: slot, heartbeatIntervalMs: 300, standbyPollMs: 200 } },
+      extra: { publisher: { slotName: slot, publicationName: slot, heartbeatIntervalMs: 300, standbyPollMs: 200, tombstones: true } },
     });
     config = parseConfig(configObject, 'test-config', {});
     publisher = await startLeadingPublisher(config, db);
@@ -179,5 +179,18 @@ describe('custsync snapshot: every customer as an op r event, in order with the 
     const result = await runCli(['snapshot', '--config', writeConfig(missing)]);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/no change-event publisher reads this database yet/);
+  });
+
+  it('with publisher.tombstones, a delete event is followed by a tombstone: the same key, a null value, next on the partition', async () => {
+    const id = (await db.pool.query<{ id: number }>('SELECT max(id) AS id FROM customers')).rows[0]?.id as number;
+    await db.pool.query('DELETE FROM customers WHERE id = $1', [id]);
+    await waitUntil('the tombstone', () => topic.some((m) => m.key === String(id) && m.value === null), 20_000, 50);
+    const ofCustomer = topic.filter((m) => m.key === String(id));
+    const deleted = ofCustomer.find((m) => m.value !== null && (m.value as { op: string }).op === 'd');
+    const tombstone = ofCustomer.find((m) => m.value === null);
+    expect(deleted).toBeDefined();
+    expect(tombstone?.partition).toBe(deleted?.partition);
+    expect(BigInt(tombstone?.offset ?? -1)).toBe(BigInt(deleted?.offset ?? -2) + 1n);
+    expect(ofCustomer.at(-1)).toBe(tombstone);
   });
 });

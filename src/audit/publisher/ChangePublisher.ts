@@ -151,6 +151,7 @@ export class ChangePublisher implements Component {
             startLsn: slot.confirmedFlushLsn ?? '0/0',
             maxBatchEvents: this.settings.maxBatchEvents,
             maxRequestBytes: this.settings.maxRequestBytes,
+            tombstones: this.settings.tombstones,
             maxQueuedChanges: this.settings.maxQueuedChanges,
             heartbeatIntervalMs: this.settings.heartbeatIntervalMs,
             lagLogIntervalMs: this.settings.lagLogIntervalMs,

@@ -23,6 +23,8 @@ export interface ChangeReplicationJobOptions {
   maxBatchEvents: number;
   /** Upper bound of one produce request's payload: Kafka rejects a record batch over message.max.bytes (1 MiB by default). */
   maxRequestBytes: number;
+  /** A tombstone (key, null value) after each delete event. */
+  tombstones: boolean;
   maxQueuedChanges: number;
   heartbeatIntervalMs: number;
   lagLogIntervalMs: number;
@@ -217,7 +219,10 @@ export class ChangeReplicationJob {
     const context = { database: this.options.database, slot: this.options.slotName, now: Date.now() };
     const encoder = new EventEncoder(this.options.maxRequestBytes);
     for (const { digest } of group) {
-      for (const event of assembleEvents(digest, found.lookups, context)) encoder.add(event);
+      for (const event of assembleEvents(digest, found.lookups, context)) {
+        encoder.add(event);
+        if (event.op === 'd' && this.options.tombstones) encoder.addTombstone(event.key.id);
+      }
       found.applied(digest);
     }
     found.release();

@@ -5,11 +5,14 @@ const RECORD_OVERHEAD = 64;
 /** A chunk's first buffer; it doubles as events come, up to the request limit. */
 const INITIAL_CHUNK_BYTES = 64 * 1024;
 
+/** The length of a tombstone: a message with a key and a null value. */
+export const TOMBSTONE = 0xffff_ffff;
+
 /**
  * Events serialized for one produce request: the UTF-8 JSON values one after
  * another in `data` (an ArrayBuffer of its own, so it can be handed to the
  * producer thread without a copy; bytes past the last value are unused), the
- * byte length and the key (customer id) of each.
+ * byte length (TOMBSTONE for a null value) and the key (customer id) of each.
  */
 export interface EncodedChunk {
   data: ArrayBuffer;
@@ -23,13 +26,17 @@ export interface EncodedEvents {
   byOp: Record<ChangeEvent['op'], number>;
 }
 
-/** The Kafka messages of a chunk, in order (value: a view of `data`, key: the customer id in decimal). */
-export function chunkMessages(chunk: EncodedChunk): { key: string; value: Buffer }[] {
+/** The Kafka messages of a chunk, in order (value: a view of `data` or null, key: the customer id in decimal). */
+export function chunkMessages(chunk: EncodedChunk): { key: string; value: Buffer | null }[] {
   const data = Buffer.from(chunk.data);
-  const messages: { key: string; value: Buffer }[] = new Array(chunk.keys.length);
+  const messages: { key: string; value: Buffer | null }[] = new Array(chunk.keys.length);
   let offset = 0;
   for (let i = 0; i < chunk.keys.length; i += 1) {
     const length = chunk.lengths[i] as number;
+    if (length === TOMBSTONE) {
+      messages[i] = { key: String(chunk.keys[i]), value: null };
+      continue;
+    }
     messages[i] = { key: String(chunk.keys[i]), value: data.subarray(offset, offset + length) };
     offset += length;
   }
@@ -68,6 +75,14 @@ export class EventEncoder {
     this.keys.push(event.key.id);
     this.events += 1;
     this.byOp[event.op] += 1;
+  }
+
+  /** A tombstone for the customer: its key with a null value (not counted as an event). */
+  addTombstone(customerId: number): void {
+    if (!this.fits(0)) this.flush();
+    this.room(0);
+    this.lengths.push(TOMBSTONE);
+    this.keys.push(customerId);
   }
 
   /** Every event added so far, as chunks in order; the encoder starts empty again. */
