@@ -21,19 +21,31 @@ export async function admin<T>(work: (client: pg.Client) => Promise<T>): Promise
   }
 }
 
+/** application_name of the test pools' connections, so `drop` can wait for them to close. */
+const POOL_APPLICATION = 'custsync-test-pool';
+
 /** A fresh, migrated database cloned from the run's template (graphile-worker's pattern). */
 export async function freshDatabase(): Promise<TestDatabase> {
   const name = `${DB_PREFIX}${randomBytes(5).toString('hex')}`;
   await admin((c) => c.query(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DB}`));
   const url = databaseUrl(name);
-  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  const pool = new pg.Pool({ connectionString: url, max: 10, application_name: POOL_APPLICATION });
   return {
     name,
     url,
     pool,
     drop: async () => {
       await pool.end();
-      await admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+      await admin(async (c) => {
+        // pool.end() resolves before its connections have closed; a backend FORCE terminates
+        // first would send its FATAL to a client nobody listens to any more (an uncaught error).
+        for (let waited = 0; waited < 3_000; waited += 20) {
+          const { rows } = await c.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = $2', [name, POOL_APPLICATION]);
+          if (rows[0]?.n === 0) break;
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      });
     },
   };
 }

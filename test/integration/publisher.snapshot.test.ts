@@ -64,7 +64,8 @@ describe('a view built from the change topic alone: snapshots (op r, in order wi
       platforms: [],
       deadLetterTopic: randomTopic('dlq'),
       changeTopic,
-      extra: { publisher: { slotName: slot, publicationName: slot, heartbeatIntervalMs: 300, standbyPollMs: 200, tombstones: true } },
+      // Small groups and the smallest decode-ahead bound: snapshot batches must weigh like the rows they carry.
+      extra: { publisher: { slotName: slot, publicationName: slot, heartbeatIntervalMs: 300, standbyPollMs: 200, tombstones: true, maxBatchEvents: 10, maxQueuedChanges: 1_000 } },
     });
     config = parseConfig(configObject, 'test-config', {});
     publisher = await startLeadingPublisher(config, db);

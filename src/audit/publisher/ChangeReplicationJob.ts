@@ -46,6 +46,9 @@ interface Queued {
   changes: number;
 }
 
+/** How long a stopping term waits for Kafka to acknowledge the groups in flight (under the daemon's stop deadline). */
+const ABORT_DRAIN_MS = 5_000;
+
 /** A group taken off the queue, its lookups on their way. */
 interface Prepared {
   group: Queued[];
@@ -141,8 +144,10 @@ export class ChangeReplicationJob {
     if (digest.truncated.length > 0) {
       this.deps.logger.warn({ tables: digest.truncated.map((t) => `${t.schema}.${t.table}`), lsn: tx.commitLsn }, 'TRUNCATE is not published as change events');
     }
-    this.queue.push({ digest, changes: tx.changes.length });
-    this.queuedChanges += tx.changes.length;
+    // A snapshot batch carries its customers in one message: each weighs like a changed row.
+    const changes = tx.changes.length + digest.snapshot.size;
+    this.queue.push({ digest, changes });
+    this.queuedChanges += changes;
     if (this.queuedChanges > this.options.maxQueuedChanges) this.stream?.pause();
     this.wake();
   }
@@ -169,6 +174,7 @@ export class ChangeReplicationJob {
         }
         const { group, lookups } = next;
         const found = await lookups;
+        if (signal.aborted || failure) break;
         // The next group's lookups go to Postgres while this one is assembled.
         next = this.prepare();
         const encoded = this.assemble(group, found);
@@ -187,9 +193,32 @@ export class ChangeReplicationJob {
     } finally {
       // A group prepared but not sent is read again from the slot by the next term.
       next?.lookups.then((found) => found.release(), () => undefined);
-      await acknowledging;
+      await this.drain(acknowledging, signal.aborted && !failure);
     }
     if (failure) throw failure.error;
+  }
+
+  /**
+   * Waits for the groups in flight to be acknowledged; when the term was told
+   * to stop, for ABORT_DRAIN_MS at most: a broker that stays away must not
+   * hold the slot's connection (the next leader publishes those groups again).
+   */
+  private async drain(acknowledging: Promise<void>, bounded: boolean): Promise<void> {
+    if (!bounded) return acknowledging;
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = await Promise.race([
+      acknowledging.then(() => false),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(true), ABORT_DRAIN_MS);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (gaveUp) {
+      this.deps.logger.warn(
+        { groups: this.unacknowledged.length, waitedMs: ABORT_DRAIN_MS },
+        'stopping with groups Kafka has not acknowledged; they are not confirmed to Postgres and will be published again',
+      );
+    }
   }
 
   /** Takes the next group off the queue and sends its lookups; undefined when nothing is queued. */
@@ -206,7 +235,7 @@ export class ChangeReplicationJob {
     let customers = 0;
     let count = 0;
     for (const queued of this.queue) {
-      const size = Math.max(queued.digest.customers.size, 1);
+      const size = Math.max(queued.digest.customers.size + queued.digest.snapshot.size, 1);
       if (count > 0 && customers + size > this.options.maxBatchEvents) break;
       customers += size;
       count += 1;
