@@ -265,7 +265,7 @@ export class ChangeReplicationJob {
     this.unacknowledged.shift();
     this.stream?.acknowledge(sent.endLsn);
     this.published += sent.events;
-    for (const op of ['c', 'u', 'd', 'r'] as const) if (sent.byOp[op] > 0) this.deps.metrics.changeEventsPublished.inc({ op }, sent.byOp[op]);
+    for (const [op, count] of Object.entries(sent.byOp)) if (count > 0) this.deps.metrics.changeEventsPublished.inc({ op }, count);
     this.queuedChanges -= sent.changes;
     if (this.queuedChanges <= this.options.maxQueuedChanges / 2) this.stream?.resume();
   }

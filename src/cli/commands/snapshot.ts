@@ -33,12 +33,13 @@ export function registerSnapshotCommand(program: Command): void {
         }
         const total = await countCustomers(pool);
         const progress = countProgress(process.stderr, 'snapshot', total);
+        const snapshotLogger = componentLogger(logger, 'snapshot');
         let lastId = options.fromId;
         let customers = 0;
         let batches = 0;
         try {
           for (;;) {
-            const batch = await writeSnapshotBatch(pool, lastId, options.batchSize, componentLogger(logger, 'snapshot'));
+            const batch = await writeSnapshotBatch(pool, lastId, options.batchSize, snapshotLogger);
             if (batch.customers === 0) break;
             lastId = batch.lastId;
             customers += batch.customers;
