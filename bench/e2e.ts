@@ -28,6 +28,7 @@ import { Unifier, type Incoming } from '../src/unifier/Unifier.js';
 import { benchEvents } from './data.js';
 import { benchDatabase, rate } from './db.js';
 import { BENCH_PLATFORMS, payloadFor, type BenchPlatform } from './payloads.js';
+import { registerKafkaCodecs } from '../src/connectors/kafka/codecs.js';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 200_000);
 const STEADY_RATE = Number(process.env.BENCH_STEADY_RATE ?? 5_000);
@@ -66,6 +67,7 @@ async function main(): Promise<void> {
   console.log(
     `bench — ${EVENTS.toLocaleString('en-US')} events across ${BENCH_PLATFORMS.length} platform formats, ${PARTITIONS} partitions per topic; change-event publisher ${WITH_PUBLISHER ? 'on' : 'off'}`,
   );
+  registerKafkaCodecs(); // custsync compresses what it writes (kafka.compression)
   const kafka = new Kafka({ clientId: 'custsync-bench', brokers: BROKERS, logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();

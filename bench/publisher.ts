@@ -32,6 +32,7 @@ import { ensurePublication } from '../src/runtime/replication/publication.js';
 import { dropSlot, ensureSlot, readSlot } from '../src/runtime/replication/slots.js';
 import { benchDatabase, PG_ADMIN_URL, rate } from './db.js';
 import { engineWorkload, sqlWorkload } from './publisherWorkload.js';
+import { registerKafkaCodecs } from '../src/connectors/kafka/codecs.js';
 
 // The publisher as the daemon runs it, from the build (its Kafka thread then starts without a TypeScript loader).
 const { ChangePublisher } = (await import(pathToFileURL(resolve(import.meta.dirname, '../dist/audit/publisher/ChangePublisher.js')).href)) as typeof import('../src/audit/publisher/ChangePublisher.js');
@@ -84,6 +85,7 @@ async function servicesUp(kafka: Kafka): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  registerKafkaCodecs(); // custsync compresses what it writes (kafka.compression)
   const kafka = new Kafka({ clientId: 'custsync-bench', brokers: BROKERS, logLevel: logLevel.NOTHING });
   await servicesUp(kafka);
   console.log(

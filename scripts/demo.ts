@@ -8,10 +8,11 @@ import { spawn } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import pg from 'pg';
 import { stringify } from 'yaml';
 import { formatTable, type Row } from '../src/audit/reports/format.js';
+import { registerKafkaCodecs } from '../src/connectors/kafka/codecs.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const PG_ADMIN = process.env.CUSTSYNC_DEMO_PG_URL ?? 'postgres://postgres@127.0.0.1:55432/postgres';
@@ -104,6 +105,7 @@ async function main(): Promise<void> {
   const exited = new Promise<number | null>((r) => daemon.on('exit', r));
 
   const pool = new pg.Pool({ connectionString: url.toString(), max: 2 });
+  registerKafkaCodecs(); // custsync compresses what it writes (kafka.compression)
   const kafka = new Kafka({ clientId: 'custsync-demo', brokers: BROKERS, logLevel: logLevel.NOTHING });
   const kafkaAdmin = kafka.admin();
   await kafkaAdmin.connect();
@@ -119,7 +121,7 @@ async function main(): Promise<void> {
   };
 
   say('4. Producing the sample webhooks (samples/*.jsonl), one platform after the other');
-  const producer = kafka.producer();
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   for (const platform of PLATFORMS) {
     const file = 'sample' in platform ? platform.sample : platform.name;

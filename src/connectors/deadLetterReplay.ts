@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { IHeaders, Kafka } from 'kafkajs';
+import { Partitioners, type IHeaders, type Kafka } from 'kafkajs';
 import type { Logger } from '../runtime/logger.js';
 import { DLQ_HEADER } from './deadLetters.js';
 
@@ -61,7 +61,8 @@ export async function replayDeadLetters(kafka: Kafka, deadLetterTopic: string, f
   const result: ReplayResult = { scanned: 0, matched: 0, replayed: 0, notReplayable: 0, byTopic: {} };
   if (pending.size === 0) return result;
 
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  // The Java client's partitioner: a replayed message goes to the partition its key's originals went to.
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
   const consumer = kafka.consumer({ groupId: `custsync-dlq-replay-${randomBytes(6).toString('hex')}` });
   await producer.connect();
   await consumer.connect();

@@ -1,4 +1,4 @@
-import type { IHeaders, Producer } from 'kafkajs';
+import { CompressionTypes, type IHeaders, type Producer } from 'kafkajs';
 import type { SourcePosition } from '../unifier/SourceRecord.js';
 
 /** Why a message was dead-lettered; stable codes for operators and `dlq replay --reason`. */
@@ -97,6 +97,8 @@ export class KafkaDeadLetterSink implements DeadLetterSink {
     private readonly producer: Producer,
     private readonly topic: string,
     private readonly clock: () => Date = () => new Date(),
+    /** kafka.compression (see codecs.ts for the names). */
+    private readonly compression: CompressionTypes = CompressionTypes.None,
   ) {}
 
   async send(letters: readonly DeadLetter[]): Promise<void> {
@@ -104,7 +106,7 @@ export class KafkaDeadLetterSink implements DeadLetterSink {
     const now = this.clock();
     const message = (letter: DeadLetter) => ({ key: letter.origin.key, value: letter.origin.value, headers: deadLetterHeaders(letter, now) });
     try {
-      await this.producer.send({ topic: this.topic, acks: -1, messages: letters.map(message) });
+      await this.producer.send({ topic: this.topic, acks: -1, compression: this.compression, messages: letters.map(message) });
     } catch (err) {
       if (!isTooLarge(err)) throw err;
       // The dead-letter topic takes smaller messages than the source did: send
@@ -112,12 +114,12 @@ export class KafkaDeadLetterSink implements DeadLetterSink {
       // (which stays in the source topic) rather than stalling the partition.
       for (const letter of letters) {
         try {
-          await this.producer.send({ topic: this.topic, acks: -1, messages: [message(letter)] });
+          await this.producer.send({ topic: this.topic, acks: -1, compression: this.compression, messages: [message(letter)] });
         } catch (single) {
           if (!isTooLarge(single)) throw single;
           const { key, headers } = message(letter);
           headers[DLQ_HEADER.valueOmitted] = `${letter.origin.value?.length ?? 0} bytes: larger than the dead-letter topic accepts`;
-          await this.producer.send({ topic: this.topic, acks: -1, messages: [{ key, value: null, headers }] });
+          await this.producer.send({ topic: this.topic, acks: -1, compression: this.compression, messages: [{ key, value: null, headers }] });
         }
       }
     }

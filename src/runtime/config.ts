@@ -94,6 +94,10 @@ export const WalSourceConfig = z
   });
 export type WalSourceConfig = z.infer<typeof WalSourceConfig>;
 
+/** Kafka compression codecs custsync reads and may write (src/connectors/kafka/codecs.ts). */
+export const KAFKA_COMPRESSIONS = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
+export type KafkaCompression = (typeof KAFKA_COMPRESSIONS)[number];
+
 export const KafkaConfig = z
   .object({
     brokers: z.array(z.string().regex(/^[^\s:]+:\d+$/, 'host:port')).min(1),
@@ -118,6 +122,11 @@ export const KafkaConfig = z
     newTopicPartitions: z.number().int().min(1).max(1_000).default(3),
     /** Replication factor of topics custsync creates (-1: the broker's default). */
     newTopicReplicationFactor: z.number().int().min(-1).max(10).default(-1),
+    /**
+     * Compression of what custsync produces (dead letters, change events).
+     * Consuming reads every codec whatever this says.
+     */
+    compression: z.enum(KAFKA_COMPRESSIONS).default('lz4'),
     ssl: z.boolean().default(false),
     sasl: z
       .object({
@@ -190,8 +199,8 @@ export const PublisherConfig = z
     maxBatchEvents: z.number().int().min(1).max(100_000).default(5_000),
     /** Upper bound of one Kafka produce request; keep it under the broker's message.max.bytes. */
     maxRequestBytes: z.number().int().min(10_000).max(100_000_000).default(900_000),
-    /** Compression of the change topic's record batches: none or gzip. */
-    compression: z.enum(['none', 'gzip']).default('none'),
+    /** Compression of the change topic's record batches; unset: kafka.compression. */
+    compression: z.enum(KAFKA_COMPRESSIONS).optional(),
     /** After each delete event, a tombstone (same key, null value), so a compacted change topic forgets the customer. */
     tombstones: z.boolean().default(false),
     /** WAL changes held in memory (decoded, or serialized and waiting for Kafka) before reading from Postgres pauses. */

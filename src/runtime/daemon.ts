@@ -1,7 +1,8 @@
-import type { Producer } from 'kafkajs';
+import { Partitioners, type Producer } from 'kafkajs';
 import type pg from 'pg';
 import { KafkaDeadLetterSink } from '../connectors/deadLetters.js';
 import { createKafka, ensureTopics } from '../connectors/kafka/client.js';
+import { compressionType } from '../connectors/kafka/codecs.js';
 import { KafkaSource } from '../connectors/kafka/KafkaSource.js';
 import { WalSource } from '../connectors/wal/WalSource.js';
 import { BatchEngine } from '../unifier/engine/BatchEngine.js';
@@ -63,14 +64,15 @@ export function createDaemon(config: Config, logger: Logger, options: DaemonOpti
   const pool = createPool(config.database, componentLogger(logger, 'postgres'));
   const kafka = createKafka(config.kafka, componentLogger(logger, 'kafkajs'));
   const http = new HttpServer(config.http.host, options.httpPort ?? config.http.port, metrics, componentLogger(logger, 'http'));
-  const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  // The Java client's partitioner (murmur2), chosen explicitly: keys land where Java producers put them.
+  const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
   const engine = new BatchEngine(pool, rulesFromConfig(config), componentLogger(logger, 'engine'), {
     maxAttempts: config.unifier.maxAttempts,
   });
   const unifier = new Unifier(
     pool,
     engine,
-    new KafkaDeadLetterSink(producer, config.kafka.deadLetterTopic),
+    new KafkaDeadLetterSink(producer, config.kafka.deadLetterTopic, undefined, compressionType(config.kafka.compression)),
     metrics,
     componentLogger(logger, 'unifier'),
     normalizeOptionsFromConfig(config),
@@ -132,7 +134,7 @@ export function createDaemon(config: Config, logger: Logger, options: DaemonOpti
         config,
         config.privacy.forgetTopic,
         new Forgetter(pool, componentLogger(logger, 'forget'), { maxAttempts: config.unifier.maxAttempts }),
-        new KafkaDeadLetterSink(producer, config.kafka.deadLetterTopic),
+        new KafkaDeadLetterSink(producer, config.kafka.deadLetterTopic, undefined, compressionType(config.kafka.compression)),
         componentLogger(logger, 'forget-requests'),
       )
     : undefined;

@@ -1,6 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel, type Admin, type IHeaders } from 'kafkajs';
+import { registerKafkaCodecs } from '../../src/connectors/kafka/codecs.js';
 import { KAFKA_BROKERS } from './env.js';
+
+// Tests read what custsync writes, compressed with any codec.
+registerKafkaCodecs();
 
 export function testKafka(clientId = 'custsync-test'): Kafka {
   return new Kafka({ clientId, brokers: KAFKA_BROKERS, logLevel: logLevel.NOTHING, retry: { retries: 5 } });

@@ -130,7 +130,7 @@ export class ChangePublisher implements Component {
         writer = ThreadedKafkaChangeWriter.launch({
           kafka: config.kafka,
           topic: config.kafka.changeTopic,
-          compression: this.settings.compression,
+          compression: this.settings.compression ?? config.kafka.compression,
           logLevel: logger.level,
         });
         writer.ready.catch((err: unknown) => {

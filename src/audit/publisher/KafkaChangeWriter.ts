@@ -1,4 +1,6 @@
-import { CompressionTypes, type Producer } from 'kafkajs';
+import type { Producer } from 'kafkajs';
+import { compressionType } from '../../connectors/kafka/codecs.js';
+import type { KafkaCompression } from '../../runtime/config.js';
 import { chunkMessages, type EncodedChunk } from './encode.js';
 
 /** Where encoded events go; resolves once every chunk is durably written, in order. */
@@ -8,8 +10,7 @@ export interface ChangeWriter {
 
 export interface KafkaChangeWriterOptions {
   topic: string;
-  /** gzip (kafkajs' built-in codec) or none. */
-  compression: 'gzip' | 'none';
+  compression: KafkaCompression;
 }
 
 /**
@@ -49,7 +50,7 @@ export class KafkaChangeWriter implements ChangeWriter {
     await this.producer.send({
       topic: this.options.topic,
       acks: -1,
-      compression: this.options.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
+      compression: compressionType(this.options.compression),
       messages: chunkMessages(chunk),
     });
   }

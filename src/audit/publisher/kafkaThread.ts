@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { KafkaConfig } from '../../runtime/config.js';
+import type { KafkaCompression, KafkaConfig } from '../../runtime/config.js';
 import { CustsyncError, type ErrorCode } from '../../runtime/errors.js';
 import type { EncodedChunk } from './encode.js';
 import type { ChangeWriter } from './KafkaChangeWriter.js';
@@ -8,7 +8,7 @@ import type { ChangeWriter } from './KafkaChangeWriter.js';
 export interface WorkerSettings {
   kafka: KafkaConfig;
   topic: string;
-  compression: 'gzip' | 'none';
+  compression: KafkaCompression;
   logLevel: string;
 }
 

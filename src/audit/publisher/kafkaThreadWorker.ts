@@ -1,6 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { CompressionTypes, Partitioners } from 'kafkajs';
+import { Partitioners } from 'kafkajs';
 import { createKafka } from '../../connectors/kafka/client.js';
+import { compressionType } from '../../connectors/kafka/codecs.js';
 import { toCustsyncError } from '../../runtime/errors.js';
 import { createLogger } from '../../runtime/logger.js';
 import { chunkMessages } from './encode.js';
@@ -28,7 +29,7 @@ const producer = kafka.producer({
   createPartitioner: Partitioners.DefaultPartitioner,
   retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 10_000 },
 });
-const compression = settings.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
+const compression = compressionType(settings.compression);
 let failure: FromWorker | undefined;
 let queue: Promise<void> = Promise.resolve();
 

@@ -1,6 +1,7 @@
 import { Kafka, logLevel, type LogEntry, type SASLOptions } from 'kafkajs';
 import type { KafkaConfig } from '../../runtime/config.js';
 import type { Logger } from '../../runtime/logger.js';
+import { registerKafkaCodecs } from './codecs.js';
 
 /** kafkajs logs through pino; its INFO chatter (joins, rebalances) becomes debug. */
 function kafkaLogCreator(logger: Logger) {
@@ -14,6 +15,7 @@ function kafkaLogCreator(logger: Logger) {
 }
 
 export function createKafka(config: KafkaConfig, logger: Logger, clientIdSuffix = ''): Kafka {
+  registerKafkaCodecs();
   const sasl: SASLOptions | undefined = config.sasl
     ? ({ mechanism: config.sasl.mechanism, username: config.sasl.username, password: config.sasl.password } as SASLOptions)
     : undefined;

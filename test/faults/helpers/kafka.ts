@@ -3,6 +3,9 @@ import { Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
 import { ID_HEADER, type Outgoing } from './messages.js';
 import { FAULT_KAFKA_BROKERS } from './services.js';
 import { headerStrings } from '../../helpers/kafka.js';
+import { registerKafkaCodecs } from '../../../src/connectors/kafka/codecs.js';
+
+registerKafkaCodecs();
 
 export function faultKafka(clientId = 'custsync-faults-suite'): Kafka {
   return new Kafka({ clientId, brokers: FAULT_KAFKA_BROKERS, logLevel: logLevel.NOTHING, connectionTimeout: 3_000, retry: { retries: 5, maxRetryTime: 2_000 } });
