@@ -1,7 +1,7 @@
 import { Partitioners, type Producer } from 'kafkajs';
 import type pg from 'pg';
 import { KafkaDeadLetterSink } from '../connectors/deadLetters.js';
-import { createKafka, ensureTopics } from '../connectors/kafka/client.js';
+import { checkKafkaReachable, createKafka, ensureTopics } from '../connectors/kafka/client.js';
 import { compressionType } from '../connectors/kafka/codecs.js';
 import { KafkaSource } from '../connectors/kafka/KafkaSource.js';
 import { WalSource } from '../connectors/wal/WalSource.js';
@@ -99,6 +99,7 @@ export function createDaemon(config: Config, logger: Logger, options: DaemonOpti
   lifecycle.register({
     name: 'kafka-producer',
     start: async () => {
+      await checkKafkaReachable(config.kafka, componentLogger(logger, 'kafkajs'));
       if (config.kafka.createMissingTopics) {
         const created = await ensureTopics(kafka, [...kafkaSource.topics, config.kafka.deadLetterTopic, config.kafka.changeTopic], {
           partitions: config.kafka.newTopicPartitions,

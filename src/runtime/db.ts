@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
+import { CustsyncError } from './errors.js';
 import { withTimeout } from './timeout.js';
 
 // BIGINT (int8) as string is pg's default; custsync converts where it needs numbers.
@@ -21,5 +22,5 @@ export function createPool(database: Config['database'], logger: Logger, applica
 
 /** Readiness probe: a trivial query with a short deadline. */
 export async function pingDatabase(pool: pg.Pool, timeoutMs = 2_000): Promise<void> {
-  await withTimeout(pool.query('SELECT 1'), timeoutMs, () => new Error(`no answer within ${timeoutMs} ms`));
+  await withTimeout(pool.query('SELECT 1'), timeoutMs, () => new CustsyncError('CUSTSYNC_DB_UNAVAILABLE', `no answer within ${timeoutMs} ms`, { retriable: true }));
 }

@@ -1,5 +1,6 @@
 import type { Logger } from './logger.js';
-import { CustsyncError } from './errors.js';
+import { CustsyncError, toCustsyncError } from './errors.js';
+import { unreachable } from './unavailable.js';
 import { withTimeout } from './timeout.js';
 
 /** A long-running part of the daemon: started in registration order, stopped in reverse. */
@@ -45,7 +46,10 @@ export class Lifecycle {
       try {
         await component.start();
       } catch (err) {
-        this.logger.error({ component: component.name, err }, 'start failed; stopping what started');
+        // An unreachable service is an answer, not a bug: one line, no stack trace.
+        const down = unreachable(err);
+        if (down) this.logger.error({ component: component.name, code: toCustsyncError(err).code, unreachable: down.service, err: toCustsyncError(err).message }, 'start failed; stopping what started');
+        else this.logger.error({ component: component.name, err }, 'start failed; stopping what started');
         await this.stop();
         throw err;
       }

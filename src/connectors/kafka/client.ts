@@ -1,20 +1,18 @@
-import { Kafka, logLevel, type LogEntry, type SASLOptions } from 'kafkajs';
+import { Kafka, logLevel, type RetryOptions, type SASLOptions } from 'kafkajs';
 import type { KafkaConfig } from '../../runtime/config.js';
+import { CustsyncError } from '../../runtime/errors.js';
 import type { Logger } from '../../runtime/logger.js';
 import { registerKafkaCodecs } from './codecs.js';
+import { kafkaLogCreator } from './kafkaLog.js';
 
-/** kafkajs logs through pino; its INFO chatter (joins, rebalances) becomes debug. */
-function kafkaLogCreator(logger: Logger) {
-  return () =>
-    ({ level, log }: LogEntry) => {
-      const { message, ...extra } = log;
-      if (level === logLevel.ERROR || level === logLevel.NOTHING) logger.error(extra, message);
-      else if (level === logLevel.WARN) logger.warn(extra, message);
-      else logger.debug(extra, message);
-    };
+export interface KafkaClientOptions {
+  /** Replaces the client's retry policy (connection attempts included). */
+  retry?: RetryOptions;
+  /** kafkajs' own lines at debug: the caller reports the outcome. */
+  quiet?: boolean;
 }
 
-export function createKafka(config: KafkaConfig, logger: Logger, clientIdSuffix = ''): Kafka {
+export function createKafka(config: KafkaConfig, logger: Logger, clientIdSuffix = '', options: KafkaClientOptions = {}): Kafka {
   registerKafkaCodecs();
   const sasl: SASLOptions | undefined = config.sasl
     ? ({ mechanism: config.sasl.mechanism, username: config.sasl.username, password: config.sasl.password } as SASLOptions)
@@ -27,8 +25,8 @@ export function createKafka(config: KafkaConfig, logger: Logger, clientIdSuffix 
     connectionTimeout: 5_000,
     requestTimeout: 30_000,
     logLevel: logLevel.INFO,
-    logCreator: kafkaLogCreator(logger),
-    retry: { initialRetryTime: 300, retries: 10, maxRetryTime: 10_000 },
+    logCreator: kafkaLogCreator(logger, { quiet: options.quiet ?? false }),
+    retry: options.retry ?? { initialRetryTime: 300, retries: 10, maxRetryTime: 10_000 },
   });
 }
 
@@ -52,5 +50,23 @@ export async function ensureTopics(
     return missing;
   } finally {
     await admin.disconnect();
+  }
+}
+
+/**
+ * Start-up check: connects to a bootstrap broker with a short retry (about
+ * 6 s), so a daemon pointed at an unreachable cluster exits 3 promptly
+ * instead of retrying for a minute. Later failures are retried as usual.
+ */
+export async function checkKafkaReachable(config: KafkaConfig, logger: Logger): Promise<void> {
+  const brokers = config.brokers;
+  const probe = createKafka(config, logger, '-probe', { retry: { retries: 4, initialRetryTime: 300, maxRetryTime: 2_000 }, quiet: true });
+  const admin = probe.admin();
+  try {
+    await admin.connect();
+  } catch (err) {
+    throw new CustsyncError('CUSTSYNC_KAFKA_UNAVAILABLE', `cannot connect to ${brokers.join(',')}: ${(err as Error).message}`, { retriable: true, cause: err });
+  } finally {
+    await admin.disconnect().catch(() => undefined);
   }
 }
