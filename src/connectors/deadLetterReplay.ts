@@ -88,7 +88,8 @@ export async function replayDeadLetters(kafka: Kafka, deadLetterTopic: string, f
           if (filter.reason && text(headers[DLQ_HEADER.reason]) !== filter.reason) continue;
           result.matched += 1;
           const topic = text(headers[DLQ_HEADER.topic]);
-          if (!topic) {
+          // An undecodable batch holds a whole stored batch, not a message: sending it back would not decode either.
+          if (!topic || text(headers[DLQ_HEADER.reason]) === 'undecodable_batch') {
             result.notReplayable += 1;
             continue;
           }

@@ -24,7 +24,13 @@ export type DeadLetterReason =
   /** The record's email is not a valid address. */
   | 'email_invalid'
   /** The record's email is longer than the column. */
-  | 'email_too_long';
+  | 'email_too_long'
+  /**
+   * A stored record batch the Kafka client cannot decode at all (corrupt
+   * compressed data, a client bug): the whole batch, as stored, with its
+   * first offset as the origin and its last in `custsync.source.last-offset`.
+   */
+  | 'undecodable_batch';
 
 /** The original message, byte for byte, and where it came from. */
 export interface DeadLetterOrigin {
@@ -64,6 +70,9 @@ export const DLQ_HEADER = {
   time: 'custsync.dead-lettered-at',
   /** Set when the original value was too large for the dead-letter topic and was left out. */
   valueOmitted: 'custsync.value-omitted',
+  /** An undecodable batch: the last offset it covers, and its codec. */
+  lastOffset: 'custsync.source.last-offset',
+  compression: 'custsync.source.compression',
 } as const;
 
 /** Headers describing the failure, added to the original headers. */

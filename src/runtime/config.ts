@@ -116,6 +116,8 @@ export const KafkaConfig = z
      * partitions to the others (a crashed instance's partitions stall this long).
      */
     sessionTimeoutMs: z.number().int().min(6_000).max(300_000).default(30_000),
+    /** How often consumer lag (messages and seconds) is measured from the broker's high-water marks. */
+    lagIntervalMs: z.number().int().min(1_000).max(600_000).default(15_000),
     /** Create missing source, dead-letter and change topics at start-up. */
     createMissingTopics: z.boolean().default(true),
     /** Partitions of topics custsync creates. */

@@ -137,9 +137,13 @@ export function createDaemon(config: Config, logger: Logger, options: DaemonOpti
         new Forgetter(pool, componentLogger(logger, 'forget'), { maxAttempts: config.unifier.maxAttempts }),
         new KafkaDeadLetterSink(producer, config.kafka.deadLetterTopic, undefined, compressionType(config.kafka.compression)),
         componentLogger(logger, 'forget-requests'),
+        metrics,
       )
     : undefined;
-  if (forgetRequests) lifecycle.register(forgetRequests);
+  if (forgetRequests) {
+    lifecycle.register(forgetRequests);
+    http.addReadinessCheck({ name: 'forget-requests', check: () => forgetRequests.check() });
+  }
 
   http.addReadinessCheck({ name: 'postgres', check: () => pingDatabase(pool) });
   http.addReadinessCheck({ name: 'kafka', check: () => kafkaSource.testConnection() });

@@ -1,4 +1,9 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { PACKAGE_ROOT } from './paths.js';
+
+const PACKAGE_VERSION = (JSON.parse(readFileSync(resolve(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
 /**
  * The daemon's Prometheus metrics, one registry per process (tests create
@@ -68,8 +73,26 @@ export class Metrics {
   });
   readonly consumerLag = new Gauge({
     name: 'custsync_consumer_lag_messages',
-    help: 'High watermark minus next offset, per source partition, as of the last batch',
+    help: 'High-water mark minus the next offset to apply, per source partition this instance owns (refreshed on a timer)',
     labelNames: ['topic', 'partition'] as const,
+    registers: [this.registry],
+  });
+  readonly consumerLagSeconds = new Gauge({
+    name: 'custsync_consumer_lag_seconds',
+    help: 'Age of the oldest message not applied yet, per source partition this instance owns (0 when caught up)',
+    labelNames: ['topic', 'partition'] as const,
+    registers: [this.registry],
+  });
+  readonly partitionsStopped = new Gauge({
+    name: 'custsync_partitions_stopped',
+    help: 'Source partitions refused because their stored position cannot be right (custsync positions reset fixes them)',
+    labelNames: ['topic'] as const,
+    registers: [this.registry],
+  });
+  readonly consumerCrashes = new Counter({
+    name: 'custsync_consumer_crashes_total',
+    help: 'Kafka consumer crashes (each followed by a restart with backoff)',
+    labelNames: ['consumer'] as const,
     registers: [this.registry],
   });
   readonly slotLagBytes = new Gauge({
@@ -85,7 +108,16 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly buildInfo = new Gauge({
+    name: 'custsync_build_info',
+    help: 'Always 1; the labels say which custsync runs',
+    labelNames: ['version', 'node_version'] as const,
+    registers: [this.registry],
+  });
+
   constructor(options: { defaultMetrics?: boolean } = {}) {
-    if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'custsync_' });
+    // prom-client's standard names (process_cpu_seconds_total, nodejs_heap_size_used_bytes ...), so stock dashboards work.
+    if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry });
+    this.buildInfo.set({ version: PACKAGE_VERSION, node_version: process.version }, 1);
   }
 }

@@ -74,7 +74,11 @@ describe('operating the daemon: health, metrics, SIGHUP reload', () => {
     expect(metrics).toMatch(/custsync_records_applied_total\{platform="(high|low)"\}/);
     expect(metrics).toContain('custsync_batch_duration_seconds_bucket');
     expect(metrics).toContain(`custsync_consumer_lag_messages{topic="${topicA}",partition="0"} 0`);
-    expect(metrics).toContain('custsync_process_resident_memory_bytes');
+    expect(metrics).toContain(`custsync_consumer_lag_seconds{topic="${topicA}",partition="0"} 0`);
+    expect(metrics).toMatch(/custsync_build_info\{version="\d+\.\d+\.\d+",node_version="v\d+[^"]*"\} 1/);
+    // Node's process metrics under their standard names, for stock dashboards.
+    expect(metrics).toContain('process_resident_memory_bytes');
+    expect(metrics).not.toContain('custsync_process_');
 
     // a bad file is refused, naming the key; the running configuration stays
     writeFileSync(file, stringify({ ...initial, platforms: [{ name: 'low', mapper: 'generic', priority: 'very high' }] }));

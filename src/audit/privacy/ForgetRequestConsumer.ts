@@ -1,14 +1,18 @@
-import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import { BrokerProbe } from '../../connectors/kafka/brokerProbe.js';
 import { ensureTopics } from '../../connectors/kafka/client.js';
+import { SupervisedConsumer } from '../../connectors/kafka/SupervisedConsumer.js';
+import { findUndecodable, undecodableKey, undecodableLetter } from '../../connectors/kafka/undecodable.js';
 import type { DeadLetter, DeadLetterSink } from '../../connectors/deadLetters.js';
 import type { Config } from '../../runtime/config.js';
 import { retryUntilStopped, StoppedError } from '../../runtime/retry.js';
 import { once, type Component } from '../../runtime/lifecycle.js';
 import type { Logger } from '../../runtime/logger.js';
 import { maskEmail } from '../../runtime/mask.js';
+import type { Metrics } from '../../runtime/metrics.js';
 import type { Forgetter } from './Forgetter.js';
 import type { ForgetRequest } from './plan.js';
-import { decodeForgetMessage } from './requests.js';
+import { decodeForgetMessage, FORGET_DLQ_PLATFORM } from './requests.js';
 
 /** Requests per forget transaction. */
 const CHUNK = 500;
@@ -19,12 +23,22 @@ const CHUNK = 500;
  * to the dead-letter topic; a chunk's offset is committed only after its
  * forget transaction committed. A redelivered request is harmless: forgetting
  * is idempotent (a redelivered invalid one may be dead-lettered twice).
+ *
+ * Like the Kafka source, its consumer is supervised: a crash restarts it with
+ * backoff (readiness reports it meanwhile), and a record batch that cannot be
+ * decoded is dead-lettered (`undecodable_batch`) after a second probe finds
+ * it, then skipped.
  */
 export class ForgetRequestConsumer implements Component {
   readonly name = 'forget-requests';
   readonly stop: () => Promise<void>;
-  private readonly consumer: Consumer;
+  private readonly supervisor: SupervisedConsumer;
+  private readonly admin: Admin;
+  private readonly probe: BrokerProbe;
   private stopping = false;
+  private assignment: number[] = [];
+  private readonly pendingSeeks = new Map<number, bigint>();
+  private readonly suspects = new Map<string, number>();
 
   constructor(
     private readonly kafka: Kafka,
@@ -33,19 +47,54 @@ export class ForgetRequestConsumer implements Component {
     private readonly forgetter: Forgetter,
     private readonly deadLetters: DeadLetterSink,
     private readonly logger: Logger,
+    metrics: Metrics,
   ) {
-    this.consumer = kafka.consumer({
-      groupId: `${config.kafka.groupId}-forget`,
-      sessionTimeout: config.kafka.sessionTimeoutMs,
-      heartbeatInterval: Math.min(3_000, Math.floor(config.kafka.sessionTimeoutMs / 3)),
-      maxBytesPerPartition: config.kafka.maxBytesPerPartition,
-      allowAutoTopicCreation: false,
+    this.admin = kafka.admin();
+    this.probe = new BrokerProbe(kafka);
+    this.supervisor = new SupervisedConsumer({
+      name: this.name,
+      create: () => this.createConsumer(),
+      run: (consumer) => this.runConsumer(consumer),
+      beforeRestart: () => this.setAsideUndecodable(),
+      logger,
+      metrics,
     });
     this.stop = once(async () => {
       this.stopping = true;
       // kafkajs' disconnect stops the consumer, waiting for the batch in flight.
-      await this.consumer.disconnect();
+      await this.supervisor.stop();
+      await this.probe.disconnect();
+      await this.admin.disconnect().catch(() => undefined);
     });
+  }
+
+  private get groupId(): string {
+    return `${this.config.kafka.groupId}-forget`;
+  }
+
+  private createConsumer(): Consumer {
+    const consumer = this.kafka.consumer({
+      groupId: this.groupId,
+      sessionTimeout: this.config.kafka.sessionTimeoutMs,
+      heartbeatInterval: Math.min(3_000, Math.floor(this.config.kafka.sessionTimeoutMs / 3)),
+      maxBytesPerPartition: this.config.kafka.maxBytesPerPartition,
+      allowAutoTopicCreation: false,
+      retry: { restartOnFailure: async () => false },
+    });
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      this.assignment = payload.memberAssignment[this.topic] ?? [];
+      for (const partition of this.assignment) {
+        const offset = this.pendingSeeks.get(partition);
+        if (offset !== undefined) consumer.seek({ topic: this.topic, partition, offset: offset.toString() });
+      }
+    });
+    return consumer;
+  }
+
+  private async runConsumer(consumer: Consumer): Promise<void> {
+    await consumer.connect();
+    await consumer.subscribe({ topics: [this.topic], fromBeginning: true });
+    await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: (payload) => this.handleBatch(consumer, payload) });
   }
 
   async start(): Promise<void> {
@@ -56,13 +105,50 @@ export class ForgetRequestConsumer implements Component {
       });
       if (created.length > 0) this.logger.info({ topics: created }, 'created missing topics');
     }
-    await this.consumer.connect();
-    await this.consumer.subscribe({ topics: [this.topic], fromBeginning: true });
-    await this.consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: (payload) => this.handleBatch(payload) });
+    await this.admin.connect();
+    await this.supervisor.start();
     this.logger.info({ topic: this.topic }, 'consuming forget requests');
   }
 
-  private async handleBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+  /** Readiness: the consumer runs (not crashed, not restarting). */
+  async check(): Promise<void> {
+    this.supervisor.check();
+  }
+
+  /** See KafkaSource: the same search, without Postgres positions (the group's committed offsets say where it stands). */
+  private async setAsideUndecodable(): Promise<void> {
+    const [committed] = await this.admin.fetchOffsets({ groupId: this.groupId, topics: [this.topic] });
+    const lows = new Map((await this.admin.fetchTopicOffsets(this.topic)).map((o) => [o.partition, BigInt(o.low)]));
+    const partitions = this.assignment.length > 0 ? this.assignment : [...lows.keys()];
+    for (const partition of partitions) {
+      const at = BigInt(committed?.partitions.find((p) => p.partition === partition)?.offset ?? '-1');
+      const from = this.pendingSeeks.get(partition) ?? (at >= 0n ? at : (lows.get(partition) ?? 0n));
+      const found = await findUndecodable(this.probe, this.topic, partition, from, this.config.kafka.maxBytesPerPartition);
+      if (!found) continue;
+      const seen = (this.suspects.get(undecodableKey(found)) ?? 0) + 1;
+      this.suspects.set(undecodableKey(found), seen);
+      if (seen < 2) continue;
+      // The requests before it came in the same fetch, which failed as a whole: they are handled here.
+      const requests: ForgetRequest[] = [];
+      const letters: DeadLetter[] = [];
+      for (const record of found.before) {
+        const decoded = decodeForgetMessage(this.topic, partition, record as unknown as KafkaMessage, this.config.kafka.maxMessageBytes);
+        if (decoded.kind === 'request') requests.push(decoded.request);
+        else letters.push(decoded.letter);
+      }
+      letters.push(undecodableLetter(found, FORGET_DLQ_PLATFORM));
+      await this.deadLetters.send(letters);
+      if (requests.length > 0) await this.forgetter.forgetEmails(requests);
+      const next = found.batch.lastOffset + 1n;
+      this.pendingSeeks.set(partition, next);
+      this.suspects.delete(undecodableKey(found));
+      // Works when no other instance is in the group; otherwise the seek on the next join does it.
+      await this.admin.setOffsets({ groupId: this.groupId, topic: this.topic, partitions: [{ partition, offset: next.toString() }] }).catch(() => undefined);
+      this.logger.error({ partition, firstOffset: found.batch.baseOffset.toString(), lastOffset: found.batch.lastOffset.toString(), err: found.error }, 'undecodable forget-request batch dead-lettered (reason undecodable_batch)');
+    }
+  }
+
+  private async handleBatch(consumer: Consumer, { batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     const shouldStop = () => this.stopping || !isRunning() || isStale();
     for (let start = 0; start < batch.messages.length; start += CHUNK) {
       if (shouldStop()) return;
@@ -92,7 +178,9 @@ export class ForgetRequestConsumer implements Component {
       }
       const next = (BigInt(last.offset) + 1n).toString();
       resolveOffset(last.offset);
-      await this.consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
+      await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
+      this.supervisor.healthy();
+      this.pendingSeeks.delete(batch.partition);
       await heartbeat().catch(() => undefined);
     }
   }

@@ -1,4 +1,4 @@
-import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { Pool } from 'pg';
 import type { Config } from '../../runtime/config.js';
 import type { Logger } from '../../runtime/logger.js';
@@ -6,10 +6,22 @@ import type { Metrics } from '../../runtime/metrics.js';
 import { StoppedError, type Unifier } from '../../unifier/Unifier.js';
 import { SourceConnector } from '../Connector.js';
 import { mapperFor } from '../mappers/registry.js';
+import { BrokerProbe } from './brokerProbe.js';
 import { decodeMessage, type DecodeContext } from './decode.js';
+import { lagMessages, LagMonitor } from './LagMonitor.js';
+import { judgePosition, readStoredPosition, recordTopicId } from './positionGuard.js';
+import { SupervisedConsumer } from './SupervisedConsumer.js';
+import { findUndecodable, undecodableKey, undecodableLetter } from './undecodable.js';
 
 const STORED_POSITIONS = `
 SELECT partition, next_ordinal::text FROM custsync.source_positions WHERE stream = $1 AND partition = ANY($2::int[])`;
+
+/** Probes that must find the same undecodable batch before it is dead-lettered (the consumer's crash was the first failure). */
+const UNDECODABLE_CONFIRMATIONS = 2;
+
+function partitionKey(topic: string, partition: number): string {
+  return `${topic}\u0000${partition}`;
+}
 
 /**
  * Consumes every configured platform topic in one consumer group. Offsets are
@@ -40,11 +52,25 @@ function sameRouting(a: ReadonlyMap<string, DecodeContext>, b: ReadonlyMap<strin
 
 export class KafkaSource extends SourceConnector {
   readonly name = 'kafka-source';
-  private consumer: Consumer | undefined;
   private readonly admin: Admin;
+  private readonly probe: BrokerProbe;
+  private readonly supervisor: SupervisedConsumer;
+  private readonly lag: LagMonitor;
   private contexts: Map<string, DecodeContext>;
-  private running = false;
+  private idle = false;
   private reconfiguring: Promise<void> = Promise.resolve();
+  /** The partitions of the last assignment, kept while the consumer restarts (lag, crash isolation). */
+  private assignment = new Map<string, number[]>();
+  /** Offsets to seek to as soon as a partition is assigned, before any fetch (an undecodable batch was set aside). */
+  private readonly pendingSeeks = new Map<string, bigint>();
+  /** Partitions checked against the broker since the consumer (re)started. */
+  private readonly verified = new Set<string>();
+  /** Partitions refused because their stored position cannot be right, with why. */
+  private readonly refused = new Map<string, string>();
+  /** Undecodable batches seen by probes, and how often. */
+  private readonly suspects = new Map<string, number>();
+  private readonly topicIds = new Map<string, string | null>();
+  private readonly topicIdRecorded = new Set<string>();
 
   constructor(
     private readonly kafka: Kafka,
@@ -56,15 +82,36 @@ export class KafkaSource extends SourceConnector {
   ) {
     super(unifier, logger);
     this.admin = kafka.admin();
+    this.probe = new BrokerProbe(kafka);
     this.contexts = decodeContexts(config);
+    this.supervisor = new SupervisedConsumer({
+      name: this.name,
+      create: () => this.createConsumer(),
+      run: (consumer) => this.runConsumer(consumer),
+      beforeRestart: (error) => this.setAsideUndecodable(error),
+      logger,
+      metrics,
+    });
+    this.lag = new LagMonitor({
+      admin: this.admin,
+      probe: this.probe,
+      pool,
+      metrics,
+      logger,
+      intervalMs: config.kafka.lagIntervalMs,
+      partitions: () => this.assignment,
+    });
   }
 
   get topics(): string[] {
     return [...this.contexts.keys()];
   }
 
+  /** Readiness: the consumer runs (not crashed or restarting), no partition is refused, the cluster answers. */
   async testConnection(): Promise<void> {
-    if (!this.running) throw new Error('kafka consumer is not running');
+    if (!this.idle) this.supervisor.check();
+    const [refusal] = this.refused.values();
+    if (refusal) throw new Error(`${this.refused.size} partition(s) stopped: ${refusal}`);
     await this.admin.describeCluster();
   }
 
@@ -83,7 +130,7 @@ export class KafkaSource extends SourceConnector {
         return;
       }
       this.logger.info({ topics: [...contexts.keys()] }, 'topics or mappers changed: restarting the consumer');
-      await this.stopConsumer();
+      await this.supervisor.stop();
       this.contexts = contexts;
       if (!this.stopping) await this.startConsumer();
     });
@@ -96,9 +143,20 @@ export class KafkaSource extends SourceConnector {
 
   protected async consume(signal: AbortSignal): Promise<void> {
     await this.startConsumer();
+    this.lag.start();
     await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
     await this.reconfiguring;
-    await this.stopConsumer();
+    await this.lag.stop();
+    await this.supervisor.stop();
+  }
+
+  private async startConsumer(): Promise<void> {
+    this.idle = this.topics.length === 0;
+    if (this.idle) {
+      this.logger.warn('no platform topics configured; the Kafka source is idle');
+      return;
+    }
+    await this.supervisor.start();
   }
 
   private createConsumer(): Consumer {
@@ -110,27 +168,28 @@ export class KafkaSource extends SourceConnector {
       sessionTimeout: settings.sessionTimeoutMs,
       heartbeatInterval: Math.min(3_000, Math.floor(settings.sessionTimeoutMs / 3)),
       allowAutoTopicCreation: false,
+      // Restarts are the supervisor's, for every kind of crash, with its backoff and readiness.
+      retry: { restartOnFailure: async () => false },
     });
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      this.assignment = new Map(Object.entries(payload.memberAssignment).filter(([topic]) => this.contexts.has(topic)));
+      this.verified.clear();
+      // Synchronously, so that it happens before the first fetch: past a batch set aside.
+      for (const [topic, partitions] of this.assignment) {
+        for (const partition of partitions) {
+          const offset = this.pendingSeeks.get(partitionKey(topic, partition));
+          if (offset !== undefined) consumer.seek({ topic, partition, offset: offset.toString() });
+        }
+      }
       void this.seekToStoredPositions(consumer, payload.memberAssignment).catch((err: unknown) =>
         this.logger.warn({ err: (err as Error).message }, 'could not compare stored positions on assignment; the unifier skips applied records anyway'),
       );
     });
-    consumer.on(consumer.events.CRASH, ({ payload }) => {
-      this.logger.error({ err: payload.error.message, restart: payload.restart }, 'kafka consumer crashed');
-      if (!payload.restart) this.onFatal(payload.error);
-    });
     return consumer;
   }
 
-  private async startConsumer(): Promise<void> {
-    if (this.topics.length === 0) {
-      this.logger.warn('no platform topics configured; the Kafka source is idle');
-      this.running = true;
-      return;
-    }
-    const consumer = this.createConsumer();
-    this.consumer = consumer;
+  private async runConsumer(consumer: Consumer): Promise<void> {
+    this.verified.clear();
     await consumer.connect();
     await consumer.subscribe({ topics: this.topics, fromBeginning: true });
     await consumer.run({
@@ -139,28 +198,19 @@ export class KafkaSource extends SourceConnector {
       partitionsConsumedConcurrently: this.config.kafka.partitionsConsumedConcurrently,
       eachBatch: (payload) => this.handleBatch(consumer, payload),
     });
-    this.running = true;
-  }
-
-  /** kafkajs' stop waits for the eachBatch in flight, which finishes its chunk and commits. */
-  private async stopConsumer(): Promise<void> {
-    const consumer = this.consumer;
-    this.consumer = undefined;
-    this.running = false;
-    if (!consumer) return;
-    await consumer.stop();
-    await consumer.disconnect();
   }
 
   protected async disconnect(): Promise<void> {
+    await this.probe.disconnect();
     await this.admin.disconnect();
   }
 
   private async handleBatch(consumer: Consumer, { batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     const context = this.contexts.get(batch.topic);
     if (!context) return;
-    const chunkSize = this.config.unifier.batchSize;
     const stream = `kafka:${batch.topic}`;
+    if (!(await this.mayConsume(consumer, batch.topic, batch.partition, BigInt(batch.highWatermark)))) return;
+    const chunkSize = this.config.unifier.batchSize;
     for (let start = 0; start < batch.messages.length; start += chunkSize) {
       if (!isRunning() || isStale()) return;
       const messages = batch.messages.slice(start, start + chunkSize);
@@ -182,9 +232,116 @@ export class KafkaSource extends SourceConnector {
         if (err instanceof StoppedError) return; // not committed: redelivered to whoever owns the partition next
         throw err;
       }
-      this.metrics.consumerLag.set({ topic: batch.topic, partition: String(batch.partition) }, Math.max(Number(BigInt(batch.highWatermark) - next), 0));
+      this.supervisor.healthy();
+      // Between the lag monitor's ticks, each batch says where its partition stands.
+      const labels = { topic: batch.topic, partition: String(batch.partition) };
+      const lag = lagMessages(BigInt(batch.highWatermark), next);
+      this.metrics.consumerLag.set(labels, lag);
+      if (lag === 0) this.metrics.consumerLagSeconds.set(labels, 0);
+      this.pendingSeeks.delete(partitionKey(batch.topic, batch.partition));
+      await this.recordTopicIdOnce(batch.topic);
       await heartbeat().catch(() => undefined);
     }
+  }
+
+  /**
+   * Before a partition's first batch: its stored position must not be past
+   * the partition's end, and must belong to this topic (same topic id).
+   * Otherwise the partition is paused and reported, nothing is applied.
+   */
+  private async mayConsume(consumer: Consumer, topic: string, partition: number, highWatermark: bigint): Promise<boolean> {
+    const key = partitionKey(topic, partition);
+    if (this.refused.has(key)) return false;
+    if (this.verified.has(key)) return true;
+    const stream = `kafka:${topic}`;
+    const stored = await readStoredPosition(this.pool, stream, partition);
+    const verdict = judgePosition({ stream, partition, stored, highWatermark, topicId: await this.topicIdOf(topic) });
+    if (verdict.ok) {
+      this.verified.add(key);
+      return true;
+    }
+    this.refused.set(key, verdict.message);
+    this.metrics.partitionsStopped.set({ topic }, [...this.refused.keys()].filter((k) => k.startsWith(`${topic}\u0000`)).length);
+    consumer.pause([{ topic, partitions: [partition] }]);
+    this.logger.error({ topic, partition, reason: verdict.reason }, verdict.message);
+    return false;
+  }
+
+  private async topicIdOf(topic: string): Promise<string | null> {
+    if (!this.topicIds.has(topic)) {
+      const ids = await this.probe.topicIds([topic]).catch((err: unknown) => {
+        this.logger.warn({ topic, err: (err as Error).message }, 'could not read the topic id; positions are checked against the high-water mark only');
+        return new Map<string, string | null>();
+      });
+      this.topicIds.set(topic, ids.get(topic) ?? null);
+    }
+    return this.topicIds.get(topic) ?? null;
+  }
+
+  private async recordTopicIdOnce(topic: string): Promise<void> {
+    if (this.topicIdRecorded.has(topic)) return;
+    const id = await this.topicIdOf(topic);
+    this.topicIdRecorded.add(topic);
+    if (id) await recordTopicId(this.pool, `kafka:${topic}`, id).catch(() => this.topicIdRecorded.delete(topic));
+  }
+
+  /**
+   * After a crash: fetch each owned partition alone from where it stands and
+   * look for a batch that does not decode. Found again by a second probe, it
+   * is dead-lettered (`undecodable_batch`) through the unifier, together with
+   * the decodable records before it, and its offsets are stored in the same
+   * transaction; the restarted consumer then seeks past it. Nothing valid is
+   * skipped, and the crash does not come back.
+   */
+  private async setAsideUndecodable(error: Error): Promise<void> {
+    const owned = this.assignment.size > 0 ? this.assignment : await this.allPartitions();
+    const committed = await this.committedOffsets([...owned.keys()]);
+    for (const [topic, partitions] of owned) {
+      const context = this.contexts.get(topic);
+      if (!context || partitions.length === 0) continue;
+      const stream = `kafka:${topic}`;
+      const { rows } = await this.pool.query<{ partition: number; next_ordinal: string }>(STORED_POSITIONS, [stream, partitions]);
+      const stored = new Map(rows.map((r) => [r.partition, BigInt(r.next_ordinal)]));
+      const lows = new Map((await this.admin.fetchTopicOffsets(topic)).map((o) => [o.partition, BigInt(o.low)]));
+      for (const partition of partitions) {
+        const key = partitionKey(topic, partition);
+        const kafkaAt = committed.get(key);
+        const storedAt = stored.get(partition);
+        // Stored ahead of Kafka's commit (a crash between the two): seek before the first fetch, not after.
+        if (storedAt !== undefined && (kafkaAt === undefined || storedAt > kafkaAt)) this.pendingSeeks.set(key, storedAt);
+        const from = [storedAt, kafkaAt, lows.get(partition) ?? 0n].reduce<bigint>((a, b) => (b !== undefined && b > a ? b : a), 0n);
+        const found = await findUndecodable(this.probe, topic, partition, from, this.config.kafka.maxBytesPerPartition);
+        if (!found) continue;
+        const seen = (this.suspects.get(undecodableKey(found)) ?? 0) + 1;
+        this.suspects.set(undecodableKey(found), seen);
+        const range = { topic, partition, firstOffset: found.batch.baseOffset.toString(), lastOffset: found.batch.lastOffset.toString() };
+        if (seen < UNDECODABLE_CONFIRMATIONS) {
+          this.logger.warn({ ...range, err: found.error, crash: error.message }, 'a record batch does not decode; the consumer restarts once more before it is dead-lettered');
+          continue;
+        }
+        const items = found.before.map((record) => decodeMessage(topic, partition, record as unknown as KafkaMessage, context));
+        items.push({ kind: 'invalid', letter: undecodableLetter(found, context.platform) });
+        const next = found.batch.lastOffset + 1n;
+        await this.unifier.ingest({ items, advance: [{ stream, partition, next }] }, { shouldStop: () => this.stopping });
+        this.pendingSeeks.set(key, next);
+        this.suspects.delete(undecodableKey(found));
+        this.logger.error({ ...range, applied: found.before.length, err: found.error }, 'undecodable record batch dead-lettered (reason undecodable_batch); the partition goes on after it');
+      }
+    }
+  }
+
+  private async allPartitions(): Promise<Map<string, number[]>> {
+    const { topics } = await this.admin.fetchTopicMetadata({ topics: this.topics });
+    return new Map(topics.map((t) => [t.name, t.partitions.map((p) => p.partitionId)]));
+  }
+
+  private async committedOffsets(topics: string[]): Promise<Map<string, bigint>> {
+    const out = new Map<string, bigint>();
+    if (topics.length === 0) return out;
+    for (const { topic, partitions } of await this.admin.fetchOffsets({ groupId: this.config.kafka.groupId, topics })) {
+      for (const p of partitions) if (BigInt(p.offset) >= 0n) out.set(partitionKey(topic, p.partition), BigInt(p.offset));
+    }
+    return out;
   }
 
   /**

@@ -1,0 +1,119 @@
+import type { Admin } from 'kafkajs';
+import type { Pool } from 'pg';
+import type { Logger } from '../../runtime/logger.js';
+import type { Metrics } from '../../runtime/metrics.js';
+import { decodeStoredBatch, type BrokerProbe } from './brokerProbe.js';
+import { scanBatches } from './wire.js';
+
+const STORED = `SELECT stream, partition, next_ordinal::text AS next FROM custsync.source_positions WHERE stream = ANY($1::text[])`;
+
+/** Bytes fetched to read the timestamp of the oldest unapplied message: one small batch is enough. */
+const PEEK_BYTES = 64 * 1024;
+
+export interface LagMonitorDeps {
+  admin: Admin;
+  probe: BrokerProbe;
+  pool: Pool;
+  metrics: Metrics;
+  logger: Logger;
+  intervalMs: number;
+  /** The partitions this instance owns (or last owned, while its consumer restarts), by topic. */
+  partitions: () => ReadonlyMap<string, readonly number[]>;
+}
+
+/** Pure: messages not applied yet. */
+export function lagMessages(highWatermark: bigint, next: bigint): number {
+  return Number(highWatermark > next ? highWatermark - next : 0n);
+}
+
+/**
+ * Consumer lag on a timer, from the broker's high-water marks and the
+ * positions stored in Postgres — not from the last batch, so it keeps
+ * growing while a consumer is stuck, crashed or paused. Per partition:
+ * `custsync_consumer_lag_messages` and `custsync_consumer_lag_seconds`, the
+ * age of the oldest message not applied yet (0 when caught up).
+ */
+export class LagMonitor {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private labels = new Set<string>();
+  private failing = false;
+
+  constructor(private readonly deps: LagMonitorDeps) {}
+
+  start(): void {
+    this.timer = setInterval(() => void this.tick(), this.deps.intervalMs);
+    this.timer.unref();
+    void this.tick();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+
+  private tick(): Promise<void> {
+    this.running ??= this.refresh()
+      .then(() => {
+        if (this.failing) this.deps.logger.info('consumer lag measured again');
+        this.failing = false;
+      })
+      .catch((err: unknown) => {
+        // Kafka or Postgres away: the gauges keep their last values, readiness reports the outage.
+        if (!this.failing) this.deps.logger.warn({ err: (err as Error).message }, 'could not measure consumer lag; retrying on the next tick');
+        this.failing = true;
+      })
+      .finally(() => {
+        this.running = undefined;
+      });
+    return this.running;
+  }
+
+  /** One measurement of every owned partition. */
+  async refresh(now: number = Date.now()): Promise<void> {
+    const { admin, pool, metrics } = this.deps;
+    const owned = this.deps.partitions();
+    const streams = [...owned.keys()].map((topic) => `kafka:${topic}`);
+    const { rows } = await pool.query<{ stream: string; partition: number; next: string }>(STORED, [streams]);
+    const stored = new Map(rows.map((r) => [`${r.stream.slice('kafka:'.length)}\u0000${r.partition}`, BigInt(r.next)]));
+    const seen = new Set<string>();
+    for (const [topic, partitions] of owned) {
+      if (partitions.length === 0) continue;
+      const offsets = await admin.fetchTopicOffsets(topic);
+      for (const partition of partitions) {
+        const at = offsets.find((o) => o.partition === partition);
+        if (!at) continue;
+        const high = BigInt(at.high);
+        const next = stored.get(`${topic}\u0000${partition}`) ?? BigInt(at.low);
+        const lag = lagMessages(high, next);
+        const labels = { topic, partition: String(partition) };
+        metrics.consumerLag.set(labels, lag);
+        metrics.consumerLagSeconds.set(labels, lag === 0 ? 0 : await this.ageOf(topic, partition, next, now));
+        seen.add(`${topic}\u0000${partition}`);
+      }
+    }
+    // Partitions another instance owns now are that instance's to report.
+    for (const key of this.labels) {
+      if (seen.has(key)) continue;
+      const [topic = '', partition = ''] = key.split('\u0000');
+      metrics.consumerLag.remove({ topic, partition });
+      metrics.consumerLagSeconds.remove({ topic, partition });
+    }
+    this.labels = seen;
+  }
+
+  /** Seconds since the message at `offset` was produced (its timestamp), 0 when it cannot be read. */
+  private async ageOf(topic: string, partition: number, offset: bigint, now: number): Promise<number> {
+    const fetched = await this.deps.probe.fetch(topic, partition, offset, PEEK_BYTES);
+    const batch = scanBatches(fetched.records).find((b) => b.lastOffset >= offset);
+    if (!batch) return 0;
+    let timestamp = Number(batch.firstTimestamp);
+    if (batch.baseOffset < offset) {
+      const decoded = await decodeStoredBatch(batch.bytes).catch(() => undefined);
+      const record = decoded?.records.find((r) => BigInt(r.offset) >= offset);
+      if (record) timestamp = Number(record.timestamp);
+    }
+    return timestamp > 0 ? Math.max((now - timestamp) / 1000, 0) : 0;
+  }
+}
