@@ -10,6 +10,7 @@ import { registerMergeCommand } from './commands/merge.js';
 import { registerReportCommand } from './commands/report.js';
 import { registerRetentionCommands } from './commands/retention.js';
 import { registerMigrateCommand } from './commands/migrate.js';
+import { registerPositionsCommands } from './commands/positions.js';
 import { registerRunCommand } from './commands/run.js';
 import { registerSnapshotCommand } from './commands/snapshot.js';
 import { registerStatusCommand } from './commands/status.js';
@@ -29,5 +30,6 @@ export function registerCommands(program: Command): void {
   registerExportCommand(program);
   registerRetentionCommands(program);
   registerStatusCommand(program);
+  registerPositionsCommands(program);
   registerSnapshotCommand(program);
 }
