@@ -319,10 +319,20 @@ export class KafkaSource extends SourceConnector {
           this.logger.warn({ ...range, err: found.error, crash: error.message }, 'a record batch does not decode; the consumer restarts once more before it is dead-lettered');
           continue;
         }
-        const items = found.before.map((record) => decodeMessage(topic, partition, record as unknown as KafkaMessage, context));
+        // The decodable records first, in batches of unifier.batchSize, then the dead letter with the rest.
+        const size = this.config.unifier.batchSize;
+        const shouldStop = () => this.stopping;
+        for (let i = 0; i + size < found.before.length; i += size) {
+          const records = found.before.slice(i, i + size);
+          const last = BigInt(records[records.length - 1]?.offset ?? '0') + 1n;
+          const items = records.map((record) => decodeMessage(topic, partition, record as unknown as KafkaMessage, context));
+          await this.unifier.ingest({ items, advance: [{ stream, partition, next: last }] }, { shouldStop });
+        }
+        const rest = found.before.slice(Math.max(Math.floor((found.before.length - 1) / size) * size, 0));
+        const items = rest.map((record) => decodeMessage(topic, partition, record as unknown as KafkaMessage, context));
         items.push({ kind: 'invalid', letter: undecodableLetter(found, context.platform) });
         const next = found.batch.lastOffset + 1n;
-        await this.unifier.ingest({ items, advance: [{ stream, partition, next }] }, { shouldStop: () => this.stopping });
+        await this.unifier.ingest({ items, advance: [{ stream, partition, next }] }, { shouldStop });
         this.pendingSeeks.set(key, next);
         this.suspects.delete(undecodableKey(found));
         this.logger.error({ ...range, applied: found.before.length, err: found.error }, 'undecodable record batch dead-lettered (reason undecodable_batch); the partition goes on after it');

@@ -43,6 +43,9 @@ const XERIAL_HEADER_BYTES = 16;
 
 /** Thrown when a compressed record batch does not decode: the consumer treats it as an undecodable batch. */
 export class CodecError extends Error {
+  /** kafkajs retries what is not marked otherwise; refetching the same bytes cannot help, so its consumer crashes at once. */
+  readonly retriable = false;
+
   constructor(
     readonly codec: KafkaCompression,
     message: string,

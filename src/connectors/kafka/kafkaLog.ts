@@ -13,19 +13,31 @@ import type { Logger } from '../../runtime/logger.js';
 
 /** Protocol errors kafkajs retries on its own (their messages as kafkajs words them). */
 const TRANSIENT = [
+  'The group coordinator is not available',
   'The coordinator is not available',
   'This is not the correct coordinator for this group',
-  'The coordinator is loading and hence can\'t process requests',
+  "The coordinator is loading and hence can't process requests",
   'There is no leader for this topic-partition as we are in the middle of a leadership election',
-  'For requests intended only for the leader, this error indicates that the broker is not the current leader',
+  'This server is not the leader for that topic-partition',
   'This server does not host this topic-partition',
+  'The replica is not available for the requested topic-partition',
+  'The leader epoch in the request is',
   'The group is rebalancing, so a rejoin is needed',
-  'Request timed out',
+  // A member that crashed and was already removed from the group, leaving it.
+  'The coordinator is not aware of this member',
+  'The request timed out',
   'The broker is not available',
 ];
 
 /** Lines custsync replaces with its own (the consumer crash and restart it handles). */
 const HANDLED = [/^Crash: /, /^Restarting the consumer in /];
+
+/**
+ * Said at every start of the dead-letter producer (idempotent, bounded
+ * retries): custsync retries a failed batch itself and recognizes a dead
+ * letter sent twice by its origin headers, so this is known, not news.
+ */
+const KNOWN_WARNINGS = [/^Limiting retries for the idempotent producer/];
 
 export type KafkaLogDecision = 'error' | 'warn' | 'info' | 'debug';
 
@@ -38,7 +50,7 @@ export function classifyKafkaLog(level: logLevel, message: string, error: unknow
     if (HANDLED.some((pattern) => pattern.test(message))) return { level: 'debug' };
     return { level: 'error' };
   }
-  if (level === logLevel.WARN) return { level: 'warn' };
+  if (level === logLevel.WARN) return { level: KNOWN_WARNINGS.some((pattern) => pattern.test(message)) ? 'debug' : 'warn' };
   return { level: 'debug' };
 }
 

@@ -8,7 +8,7 @@ describe("kafkajs' log lines", () => {
       level: 'debug',
       transient: 'The coordinator is not available',
     });
-    expect(classifyKafkaLog(logLevel.ERROR, 'Response GroupCoordinator(key: 10, version: 2)', 'The coordinator is not available').level).toBe('debug');
+    expect(classifyKafkaLog(logLevel.ERROR, 'Response GroupCoordinator(key: 10, version: 2)', 'The group coordinator is not available').level).toBe('debug');
     expect(
       classifyKafkaLog(logLevel.ERROR, 'Response Metadata(key: 3, version: 6)', 'There is no leader for this topic-partition as we are in the middle of a leadership election').level,
     ).toBe('debug');
