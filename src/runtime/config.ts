@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { ALL_FIELDS, type Field } from '../unifier/fields.js';
 import { parseDuration } from '../audit/privacy/duration.js';
@@ -94,6 +95,37 @@ export const WalSourceConfig = z
   });
 export type WalSourceConfig = z.infer<typeof WalSourceConfig>;
 
+/** A PEM file that must exist when the configuration is loaded (its key is named otherwise). */
+const PemFile = z
+  .string()
+  .min(1)
+  .superRefine((path, ctx) => {
+    if (!existsSync(path)) ctx.addIssue({ code: 'custom', message: `file not found: ${path}` });
+  });
+
+/** TLS to the brokers: the CA that signed them, and for mutual TLS the client's certificate and key. */
+export const KafkaTlsConfig = z
+  .object({
+    /** CA certificate(s) the brokers' certificates must chain to; default: the system's. */
+    ca: z.union([PemFile, z.array(PemFile).min(1)]).optional(),
+    /** Client certificate (mutual TLS), with `key`. */
+    cert: PemFile.optional(),
+    /** Client private key (mutual TLS), with `cert`. */
+    key: PemFile.optional(),
+    /** Passphrase of an encrypted key (better: KAFKA_SSL_KEY_PASSPHRASE). */
+    passphrase: z.string().min(1).optional(),
+    /** Check the brokers' certificates; false only for a test cluster. */
+    rejectUnauthorized: z.boolean().default(true),
+    /** Name expected in the brokers' certificates when it differs from the broker address. */
+    servername: z.string().min(1).optional(),
+  })
+  .strict()
+  .superRefine((tls, ctx) => {
+    if (tls.cert && !tls.key) ctx.addIssue({ code: 'custom', path: ['key'], message: 'a client certificate (cert) needs its private key (key)' });
+    if (tls.key && !tls.cert) ctx.addIssue({ code: 'custom', path: ['cert'], message: 'a private key (key) needs its client certificate (cert)' });
+  });
+export type KafkaTlsConfig = z.infer<typeof KafkaTlsConfig>;
+
 /** Kafka compression codecs custsync reads and may write (src/connectors/kafka/codecs.ts). */
 export const KAFKA_COMPRESSIONS = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
 export type KafkaCompression = (typeof KAFKA_COMPRESSIONS)[number];
@@ -129,7 +161,8 @@ export const KafkaConfig = z
      * Consuming reads every codec whatever this says.
      */
     compression: z.enum(KAFKA_COMPRESSIONS).default('lz4'),
-    ssl: z.boolean().default(false),
+    /** false (plain TCP), true (TLS, the system's CAs) or TLS settings; unset: false. */
+    ssl: z.preprocess((value) => (value === true ? {} : value === false || value === null ? undefined : value), KafkaTlsConfig.optional()),
     sasl: z
       .object({
         mechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']),
@@ -324,6 +357,11 @@ export const ENV_OVERRIDES = {
   KAFKA_SASL_MECHANISM: 'kafka.sasl.mechanism',
   KAFKA_SASL_USERNAME: 'kafka.sasl.username',
   KAFKA_SASL_PASSWORD: 'kafka.sasl.password',
+  KAFKA_SSL: 'kafka.ssl (true or false)',
+  KAFKA_SSL_CA: 'kafka.ssl.ca (a file; comma-separated for several)',
+  KAFKA_SSL_CERT: 'kafka.ssl.cert',
+  KAFKA_SSL_KEY: 'kafka.ssl.key',
+  KAFKA_SSL_KEY_PASSPHRASE: 'kafka.ssl.passphrase',
   CUSTSYNC_HTTP_PORT: 'http.port',
   CUSTSYNC_LOG_LEVEL: 'log.level',
   CUSTSYNC_CONFIG: 'path of the configuration file (default config/custsync.yaml)',

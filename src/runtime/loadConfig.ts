@@ -33,6 +33,16 @@ export function applyEnvOverrides(raw: RawObject, env: Env): RawObject {
     if (env.KAFKA_SASL_USERNAME) sasl.username = env.KAFKA_SASL_USERNAME;
     if (env.KAFKA_SASL_PASSWORD) sasl.password = env.KAFKA_SASL_PASSWORD;
   }
+  if (env.KAFKA_SSL) kafka().ssl = env.KAFKA_SSL === 'true' ? (typeof kafka().ssl === 'object' ? kafka().ssl : true) : env.KAFKA_SSL === 'false' ? false : env.KAFKA_SSL;
+  if (env.KAFKA_SSL_CA || env.KAFKA_SSL_CERT || env.KAFKA_SSL_KEY || env.KAFKA_SSL_KEY_PASSPHRASE) {
+    const current = kafka().ssl;
+    const tls: RawObject = typeof current === 'object' && current !== null ? (current as RawObject) : {};
+    if (env.KAFKA_SSL_CA) tls.ca = env.KAFKA_SSL_CA.includes(',') ? env.KAFKA_SSL_CA.split(',').map((p) => p.trim()) : env.KAFKA_SSL_CA;
+    if (env.KAFKA_SSL_CERT) tls.cert = env.KAFKA_SSL_CERT;
+    if (env.KAFKA_SSL_KEY) tls.key = env.KAFKA_SSL_KEY;
+    if (env.KAFKA_SSL_KEY_PASSPHRASE) tls.passphrase = env.KAFKA_SSL_KEY_PASSPHRASE;
+    kafka().ssl = tls;
+  }
   if (env.CUSTSYNC_HTTP_PORT) objectAt(result, 'http').port = Number(env.CUSTSYNC_HTTP_PORT);
   if (env.CUSTSYNC_LOG_LEVEL) objectAt(result, 'log').level = env.CUSTSYNC_LOG_LEVEL;
   for (const source of Array.isArray(result.walSources) ? (result.walSources as unknown[]) : []) {

@@ -1,9 +1,25 @@
 import { Kafka, logLevel, type RetryOptions, type SASLOptions } from 'kafkajs';
-import type { KafkaConfig } from '../../runtime/config.js';
+import { readFileSync } from 'node:fs';
+import type { ConnectionOptions } from 'node:tls';
+import type { KafkaConfig, KafkaTlsConfig } from '../../runtime/config.js';
 import { CustsyncError } from '../../runtime/errors.js';
 import type { Logger } from '../../runtime/logger.js';
 import { registerKafkaCodecs } from './codecs.js';
 import { kafkaLogCreator } from './kafkaLog.js';
+
+/** kafka.ssl as Node's TLS options: the PEM files are read here (validated to exist when the configuration loaded). */
+export function tlsOptions(tls: KafkaTlsConfig | undefined): ConnectionOptions | false {
+  if (!tls) return false;
+  const read = (path: string) => readFileSync(path);
+  return {
+    rejectUnauthorized: tls.rejectUnauthorized,
+    ...(tls.ca ? { ca: (Array.isArray(tls.ca) ? tls.ca : [tls.ca]).map(read) } : {}),
+    ...(tls.cert ? { cert: read(tls.cert) } : {}),
+    ...(tls.key ? { key: read(tls.key) } : {}),
+    ...(tls.passphrase ? { passphrase: tls.passphrase } : {}),
+    ...(tls.servername ? { servername: tls.servername } : {}),
+  };
+}
 
 export interface KafkaClientOptions {
   /** Replaces the client's retry policy (connection attempts included). */
@@ -20,7 +36,7 @@ export function createKafka(config: KafkaConfig, logger: Logger, clientIdSuffix 
   return new Kafka({
     clientId: `${config.clientId}${clientIdSuffix}`,
     brokers: config.brokers,
-    ssl: config.ssl,
+    ssl: tlsOptions(config.ssl),
     ...(sasl ? { sasl } : {}),
     connectionTimeout: 5_000,
     requestTimeout: 30_000,
