@@ -17,5 +17,9 @@ COPY migrations ./migrations
 COPY config/custsync.example.yaml ./config/custsync.yaml
 USER node
 EXPOSE 9464
+# /healthz answers while the process is alive (readiness, /readyz, is for load balancers and
+# orchestrators that route traffic). The image has no curl: Node's fetch does it.
+HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.CUSTSYNC_HTTP_PORT || 9464) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 ENTRYPOINT ["node", "dist/cli/main.js"]
 CMD ["run"]

@@ -5,7 +5,8 @@ import { ENV_OVERRIDES } from '../../../src/runtime/config.js';
 import { parseConfig } from '../../../src/runtime/loadConfig.js';
 
 interface Compose {
-  services: Record<string, { image?: string; build?: unknown; command?: string[]; environment?: Record<string, string> }>;
+  services: Record<string, { image?: string; build?: unknown; command?: string[]; environment?: Record<string, string>; volumes?: string[]; healthcheck?: { test?: string[] } }>;
+  volumes?: Record<string, unknown>;
 }
 
 describe('docker-compose.yml', () => {
@@ -26,5 +27,27 @@ describe('docker-compose.yml', () => {
     expect(compose.services.kafka?.image).toMatch(/^apache\/kafka:3\.9\./);
     expect(compose.services.kafka?.environment?.KAFKA_PROCESS_ROLES).toBe('broker,controller');
     expect(compose.services.custsync?.build).toBe('.');
+  });
+
+  it('checks custsync with /healthz, in the compose file and in the image', () => {
+    expect(compose.services.custsync?.healthcheck?.test?.join(' ')).toContain('/healthz');
+    const dockerfile = readFileSync('Dockerfile', 'utf8');
+    expect(dockerfile).toMatch(/^HEALTHCHECK [^\n]*\\\n\s+CMD .*\/healthz/m);
+  });
+
+  it("keeps Kafka's data in a named volume, so its offsets survive `down` and `up` like Postgres' positions", () => {
+    const logDirs = compose.services.kafka?.environment?.KAFKA_LOG_DIRS;
+    expect(logDirs).toBeTruthy();
+    const mount = compose.services.kafka?.volumes?.find((v) => v.endsWith(`:${logDirs}`));
+    expect(mount).toBeDefined();
+    expect(Object.keys(compose.volumes ?? {})).toEqual(expect.arrayContaining(['pgdata', (mount ?? '').split(':')[0]]));
+    expect(compose.services.kafka?.environment?.CLUSTER_ID).toMatch(/^[A-Za-z0-9_-]{22}$/); // a base64 UUID, as kafka-storage format wants
+  });
+});
+
+describe('.dockerignore', () => {
+  it('keeps the services\' state and installed dependencies out of the image', () => {
+    const ignored = readFileSync('.dockerignore', 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+    expect(ignored).toEqual(expect.arrayContaining(['.var/', 'node_modules/']));
   });
 });
