@@ -63,14 +63,23 @@ export class HttpServer implements Component {
     const path = url.split('?')[0];
     if (path === '/healthz') return { status: 200, type: 'application/json', body: '{"status":"ok"}\n' };
     if (path === '/readyz') {
-      const results = await Promise.all(this.checks.map(runCheck));
-      const ready = results.every((r) => r.ok);
+      const { ready, results } = await this.readiness();
       return { status: ready ? 200 : 503, type: 'application/json', body: `${JSON.stringify({ ready, checks: results })}\n` };
     }
     if (path === '/metrics') {
+      // Prometheus sees readiness too (custsync_ready), so alerts need no probe of their own.
+      await this.readiness();
       return { status: 200, type: this.metrics.registry.contentType, body: await this.metrics.registry.metrics() };
     }
     return { status: 404, type: 'text/plain', body: 'not found\n' };
+  }
+
+  private async readiness(): Promise<{ ready: boolean; results: Awaited<ReturnType<typeof runCheck>>[] }> {
+    const results = await Promise.all(this.checks.map(runCheck));
+    const ready = results.every((r) => r.ok);
+    this.metrics.ready.set(ready ? 1 : 0);
+    for (const r of results) this.metrics.readyCheck.set({ check: r.name }, r.ok ? 1 : 0);
+    return { ready, results };
   }
 
   async stop(): Promise<void> {

@@ -108,6 +108,17 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly ready = new Gauge({
+    name: 'custsync_ready',
+    help: 'What /readyz answers, measured at each scrape: 1 ready, 0 not ready',
+    registers: [this.registry],
+  });
+  readonly readyCheck = new Gauge({
+    name: 'custsync_ready_check',
+    help: 'Each readiness check at the last scrape: 1 passes, 0 fails',
+    labelNames: ['check'] as const,
+    registers: [this.registry],
+  });
   readonly buildInfo = new Gauge({
     name: 'custsync_build_info',
     help: 'Always 1; the labels say which custsync runs',
