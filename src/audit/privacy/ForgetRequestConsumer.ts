@@ -10,6 +10,7 @@ import { once, type Component } from '../../runtime/lifecycle.js';
 import type { Logger } from '../../runtime/logger.js';
 import { maskEmail } from '../../runtime/mask.js';
 import type { Metrics } from '../../runtime/metrics.js';
+import { unreachable } from '../../runtime/unavailable.js';
 import type { Forgetter } from './Forgetter.js';
 import type { ForgetRequest } from './plan.js';
 import { decodeForgetMessage, FORGET_DLQ_PLATFORM } from './requests.js';
@@ -55,7 +56,9 @@ export class ForgetRequestConsumer implements Component {
       name: this.name,
       create: () => this.createConsumer(),
       run: (consumer) => this.runConsumer(consumer),
-      beforeRestart: () => this.setAsideUndecodable(),
+      beforeRestart: async (error) => {
+        if (!unreachable(error)) await this.setAsideUndecodable();
+      },
       logger,
       metrics,
     });

@@ -3,6 +3,8 @@ import type { Pool } from 'pg';
 import type { Config } from '../../runtime/config.js';
 import type { Logger } from '../../runtime/logger.js';
 import type { Metrics } from '../../runtime/metrics.js';
+import { retryUntilStopped } from '../../runtime/retry.js';
+import { unreachable } from '../../runtime/unavailable.js';
 import { StoppedError, type Unifier } from '../../unifier/Unifier.js';
 import { SourceConnector } from '../Connector.js';
 import { mapperFor } from '../mappers/registry.js';
@@ -88,7 +90,7 @@ export class KafkaSource extends SourceConnector {
       name: this.name,
       create: () => this.createConsumer(),
       run: (consumer) => this.runConsumer(consumer),
-      beforeRestart: (error) => this.setAsideUndecodable(error),
+      beforeRestart: (error) => this.afterCrash(error),
       logger,
       metrics,
     });
@@ -209,7 +211,18 @@ export class KafkaSource extends SourceConnector {
     const context = this.contexts.get(batch.topic);
     if (!context) return;
     const stream = `kafka:${batch.topic}`;
-    if (!(await this.mayConsume(consumer, batch.topic, batch.partition, BigInt(batch.highWatermark)))) return;
+    let allowed: boolean;
+    try {
+      // Postgres away: wait (heartbeating) like a batch does, rather than failing the batch.
+      allowed = await retryUntilStopped(
+        { logger: this.logger, what: 'position check', shouldStop: () => this.stopping || !isRunning() || isStale(), onWait: heartbeat },
+        () => this.mayConsume(consumer, batch.topic, batch.partition, BigInt(batch.highWatermark)),
+      );
+    } catch (err) {
+      if (err instanceof StoppedError) return;
+      throw err;
+    }
+    if (!allowed) return;
     const chunkSize = this.config.unifier.batchSize;
     for (let start = 0; start < batch.messages.length; start += chunkSize) {
       if (!isRunning() || isStale()) return;
@@ -293,6 +306,13 @@ export class KafkaSource extends SourceConnector {
    * transaction; the restarted consumer then seeks past it. Nothing valid is
    * skipped, and the crash does not come back.
    */
+  private async afterCrash(error: Error): Promise<void> {
+    // A broker that cannot be reached explains the crash; there is nothing to look for.
+    if (unreachable(error)) return;
+    // No deadline: what it applies must finish (or the daemon stop) before the consumer restarts.
+    await this.setAsideUndecodable(error);
+  }
+
   private async setAsideUndecodable(error: Error): Promise<void> {
     const owned = this.assignment.size > 0 ? this.assignment : await this.allPartitions();
     const committed = await this.committedOffsets([...owned.keys()]);
