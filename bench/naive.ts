@@ -1,9 +1,10 @@
 import type pg from 'pg';
-import { ADDRESS_FIELDS, CUSTOMER_FIELDS, isField, type Field } from '../src/unifier/fields.js';
+import { ADDRESS_FIELDS, CUSTOMER_FIELDS } from '../src/unifier/fields.js';
 import type { NormalizedRecord } from '../src/unifier/normalize/index.js';
 import { positionKey } from '../src/unifier/positions.js';
 import type { PriorityRules } from '../src/unifier/priorities.js';
-import { emptyValues, foldRecords, type Provenance } from '../src/unifier/survivorship.js';
+import { decodeProvenance, encodeProvenance } from '../src/unifier/provenanceJson.js';
+import { emptyValues, foldRecords } from '../src/unifier/survivorship.js';
 
 /**
  * The seed's unify_customer pseudocode taken literally, as a baseline: one
@@ -38,12 +39,9 @@ export async function applyNaively(client: pg.PoolClient, record: NormalizedReco
     const address = await client.query(`SELECT * FROM addresses WHERE id = $1 FOR UPDATE`, [row.address_id]);
     for (const f of ADDRESS_FIELDS) values[f] = (address.rows[0] as Record<string, string | null>)[f] ?? null;
   }
-  const provenance: Partial<Record<Field, Provenance>> = {};
-  const prov = await client.query(`SELECT * FROM custsync.field_provenance WHERE customer_id = $1`, [id]);
-  for (const p of prov.rows as { field: string; platform: string; priority: number | null; event_time: Date; event_id: string }[]) {
-    if (isField(p.field)) provenance[p.field] = { platform: p.platform, priority: p.priority, eventTime: p.event_time, eventId: p.event_id };
-  }
-  const result = foldRecords({ email: row.email as string, values, provenance }, [record], rules, created);
+  const state = await client.query<{ provenance: unknown }>(`SELECT provenance FROM custsync.customer_state WHERE customer_id = $1`, [id]);
+  const provenance = decodeProvenance(state.rows[0]?.provenance);
+  const result = foldRecords({ email: row.email as string, values, provenance }, [record], rules, { created });
   let addressId = row.address_id as number | null;
   if (ADDRESS_FIELDS.some((f) => result.changed.has(f))) {
     const addressValues = ADDRESS_FIELDS.map((f) => result.state.values[f]);
@@ -75,14 +73,12 @@ export async function applyNaively(client: pg.PoolClient, record: NormalizedReco
       entry.changedBy,
     ]);
   }
-  for (const field of result.provenanceChanged) {
-    const p = result.state.provenance[field] as Provenance;
-    await client.query(
-      `INSERT INTO custsync.field_provenance (customer_id, field, platform, priority, event_time, event_id) VALUES ($1,$2,$3,$4,$5,$6)
-       ON CONFLICT (customer_id, field) DO UPDATE SET platform=EXCLUDED.platform, priority=EXCLUDED.priority, event_time=EXCLUDED.event_time, event_id=EXCLUDED.event_id`,
-      [id, field, p.platform, p.priority, p.eventTime, p.eventId],
-    );
-  }
+  await client.query(
+    `INSERT INTO custsync.customer_state (customer_id, provenance, last_seen_at, last_seen_platform) VALUES ($1,$2,$3,$4)
+     ON CONFLICT (customer_id) DO UPDATE SET provenance = coalesce(EXCLUDED.provenance, customer_state.provenance),
+       last_seen_at = GREATEST(customer_state.last_seen_at, EXCLUDED.last_seen_at), last_seen_platform = EXCLUDED.last_seen_platform`,
+    [id, result.provenanceChanged.size > 0 ? JSON.stringify(encodeProvenance(result.state.provenance)) : null, record.eventTime, record.platform],
+  );
   if (key) {
     await client.query(
       `INSERT INTO custsync.source_positions (stream, partition, next_ordinal) VALUES ($1,$2,$3)

@@ -45,14 +45,24 @@ export function engineWorkload(pool: pg.Pool, count: number, batch: number, fiel
   return { create: () => apply(records(count, 'hotmart', fields)), change: () => apply(records(count, 'stripe', fields)) };
 }
 
+/** A provenance source of customer `i`, as the engine writes it (src/unifier/provenanceJson.ts). */
+function source(platform: string, priority: number): string {
+  return `json_build_object('platform', '${platform}', 'priority', ${priority},
+            'event_time', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), 'event_id', '${platform}-' || i)`;
+}
+
+const SET_FIELDS = `'name', 'phone_local_code', 'phone_number', 'address', 'number', 'city', 'state', 'zip_code', 'country'`;
+
 const CREATE = [
   `INSERT INTO addresses (id, address, number, city, state, zip_code, country)
    SELECT i, 'Rua Augusta', (i % 2000)::text, 'São Paulo', 'SP', '01305-000', 'BR' FROM generate_series($1::int, $2::int) i`,
   `INSERT INTO customers (id, email, name, address_id, phone_local_code, phone_number)
    SELECT i, 'person' || i || '@example.com', 'Person ' || i || ' Silva', i, '11', '9' || lpad(i::text, 8, '0') FROM generate_series($1::int, $2::int) i`,
-  `INSERT INTO custsync.field_provenance (customer_id, field, platform, priority, event_time, event_id)
-   SELECT i, f, 'hotmart', 50, now(), 'hotmart-' || i FROM generate_series($1::int, $2::int) i,
-          unnest(ARRAY['name', 'phone_local_code', 'phone_number', 'address', 'number', 'city', 'state', 'zip_code', 'country']) f`,
+  `INSERT INTO custsync.customer_state (customer_id, provenance, last_seen_at, last_seen_platform)
+   SELECT i, json_build_object('sources', json_build_array(${source('hotmart', 50)}),
+                               'fields', (SELECT json_object_agg(f, 0) FROM unnest(ARRAY[${SET_FIELDS}]) f)),
+          now(), 'hotmart'
+     FROM generate_series($1::int, $2::int) i`,
 ];
 
 /** Per customer: a new name from a higher-priority platform, and optionally a new phone (`fields` 3). */
@@ -60,17 +70,19 @@ function changeStatements(fields: 1 | 3): string[] {
   const values = [`('name', 'Person ' || i || ' Silva', 'Person ' || i || ' Souza')`];
   if (fields === 3) values.push(`('phone_local_code', '11', '21')`, `('phone_number', '9' || lpad(i::text, 8, '0'), '8' || lpad(i::text, 8, '0'))`);
   const phone = fields === 3 ? `, phone_local_code = '21', phone_number = '8' || lpad(id::text, 8, '0')` : '';
+  const changed = fields === 3 ? `'name', 'phone_local_code', 'phone_number'` : `'name'`;
   return [
     `UPDATE customers SET name = 'Person ' || id || ' Souza'${phone}, updated_at = CURRENT_TIMESTAMP WHERE id BETWEEN $1 AND $2`,
     `INSERT INTO customer_logs (customer_id, field_name, old_value, new_value, changed_by)
      SELECT i, v.field, v.old, v.new, 'stripe'
        FROM generate_series($1::int, $2::int) i, LATERAL (VALUES ${values.join(', ')}) AS v(field, old, new)`,
-    `INSERT INTO custsync.field_provenance AS p (customer_id, field, platform, priority, event_time, event_id)
-     SELECT i, v.field, 'stripe', 60, now(), 'stripe-' || i
-       FROM generate_series($1::int, $2::int) i, LATERAL (VALUES ${values.join(', ')}) AS v(field, old, new)
-     ON CONFLICT (customer_id, field) DO UPDATE
-        SET platform = EXCLUDED.platform, priority = EXCLUDED.priority, event_time = EXCLUDED.event_time,
-            event_id = EXCLUDED.event_id, updated_at = CURRENT_TIMESTAMP`,
+    `UPDATE custsync.customer_state s
+        SET provenance = json_build_object('sources', json_build_array(${source('hotmart', 50)}, ${source('stripe', 60)}),
+                                           'fields', (SELECT json_object_agg(f, CASE WHEN f = ANY(ARRAY[${changed}]) THEN 1 ELSE 0 END)
+                                                        FROM unnest(ARRAY[${SET_FIELDS}]) f)),
+            last_seen_at = now(), last_seen_platform = 'stripe', updated_at = CURRENT_TIMESTAMP
+       FROM generate_series($1::int, $2::int) i
+      WHERE s.customer_id = i`,
   ];
 }
 

@@ -157,13 +157,22 @@ async function main(): Promise<void> {
   const audit = await pool.query(`
     SELECT l.id, c.email, l.field_name, l.old_value, l.new_value, l.changed_by
       FROM customer_logs l JOIN customers c ON c.id = l.customer_id ORDER BY l.id`);
-  section('Audit trail (customer_logs): one row per field that changed, changed_by = the platform', audit.rows, audit.fields.map((f) => f.name));
+  section(
+    'Audit trail (customer_logs): a creation is one row (the email); then one row per field that changed, changed_by = the platform',
+    audit.rows,
+    audit.fields.map((f) => f.name),
+  );
 
   const provenance = await pool.query(`
     SELECT c.email, p.field, p.platform, p.priority, p.event_time
       FROM custsync.field_provenance p JOIN customers c ON c.id = p.customer_id
      WHERE c.email = 'ana.moreira@example.com' ORDER BY p.field`);
   section('Who set each current value of ana.moreira@example.com (custsync.field_provenance)', provenance.rows, provenance.fields.map((f) => f.name));
+
+  const activity = await pool.query(`
+    SELECT c.email, s.last_seen_at, s.last_seen_platform
+      FROM custsync.customer_state s JOIN customers c ON c.id = s.customer_id ORDER BY c.email`);
+  section('When a source last sent each customer (custsync.customer_state; retention reads it)', activity.rows, activity.fields.map((f) => f.name));
 
   const letters: Row[] = [];
   const consumer = kafka.consumer({ groupId: `custsync-demo-reader-${run}` });

@@ -191,6 +191,18 @@ export const UnifierConfig = z
   .strict();
 export type UnifierConfig = z.infer<typeof UnifierConfig>;
 
+export const AuditConfig = z
+  .object({
+    /**
+     * A creation writes one customer_logs row, the email (as the seed's
+     * update trigger implies); who supplied each initial value is in the
+     * provenance. true also writes one row per initial value (old NULL).
+     */
+    logInitialValues: z.boolean().default(false),
+  })
+  .strict();
+export type AuditConfig = z.infer<typeof AuditConfig>;
+
 export const PrivacyConfig = z
   .object({
     /** Kafka topic of forget (right to be forgotten) requests; unset = no topic is consumed. */
@@ -222,7 +234,7 @@ export const PublisherConfig = z
     enabled: z.boolean().default(true),
     /** Replication slot on custsync's database; slot names are cluster-wide, so one per custsync database. */
     slotName: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'lower-case letters, digits and "_", at most 63 characters (a replication slot name)').default('custsync_changes'),
-    /** Publication of customers, addresses, customer_logs and custsync.field_provenance; created when missing. */
+    /** Publication of customers, addresses, customer_logs and custsync.customer_state; created when missing. */
     publicationName: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'lower-case letters, digits and "_", at most 63 characters').default('custsync_changes'),
     /** How often the leader writes a heartbeat into the WAL and measures the slot's lag. */
     heartbeatIntervalMs: z.number().int().min(100).max(300_000).default(10_000),
@@ -288,6 +300,7 @@ export const Config = z
       .strict(),
     kafka: KafkaConfig,
     unifier: UnifierConfig.default(UnifierConfig.parse({})),
+    audit: AuditConfig.default(AuditConfig.parse({})),
     platforms: z.array(PlatformConfig).default([]),
     /** Tables in other databases read by logical replication (docs/import-and-wal-sources.md). */
     walSources: z.array(WalSourceConfig).default([]),

@@ -48,6 +48,10 @@ export function rulesFromConfig(config: Config) {
   return priorityRules([...config.platforms, ...config.walSources], config.unifier.operatorPriority);
 }
 
+export function engineOptionsFromConfig(config: Config) {
+  return { maxAttempts: config.unifier.maxAttempts, logInitialValues: config.audit.logInitialValues };
+}
+
 export function normalizeOptionsFromConfig(config: Config) {
   return { defaultCountry: config.unifier.defaultPhoneCountry as CountryCode };
 }
@@ -66,9 +70,7 @@ export function createDaemon(config: Config, logger: Logger, options: DaemonOpti
   const http = new HttpServer(config.http.host, options.httpPort ?? config.http.port, metrics, componentLogger(logger, 'http'));
   // The Java client's partitioner (murmur2), chosen explicitly: keys land where Java producers put them.
   const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
-  const engine = new BatchEngine(pool, rulesFromConfig(config), componentLogger(logger, 'engine'), {
-    maxAttempts: config.unifier.maxAttempts,
-  });
+  const engine = new BatchEngine(pool, rulesFromConfig(config), componentLogger(logger, 'engine'), engineOptionsFromConfig(config));
   const unifier = new Unifier(
     pool,
     engine,

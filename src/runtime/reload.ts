@@ -5,7 +5,7 @@ import { loadConfig } from './loadConfig.js';
 import type { Logger } from './logger.js';
 
 /** Top-level keys a reload applies live; anything else needs a restart. */
-const LIVE_KEYS = ['platforms', 'unifier', 'log'] as const;
+const LIVE_KEYS = ['platforms', 'unifier', 'audit', 'log'] as const;
 
 /** WAL sources' priorities apply live (they are unifier rules); their connections do not. */
 function withoutPriorities(sources: Config['walSources']): unknown[] {
@@ -48,6 +48,7 @@ export function reloadOnSighup(daemon: Daemon, file: string, initial: Config, lo
     }
     const changes = configChanges(current, next);
     daemon.engine.setRules(rulesFromConfig(next));
+    daemon.engine.setLogInitialValues(next.audit.logInitialValues);
     daemon.unifier.setNormalizeOptions(normalizeOptionsFromConfig(next));
     logger.level = next.log.level;
     await daemon.kafkaSource.reconfigure(next);

@@ -24,6 +24,18 @@ export interface IngestBatch {
 
 export { StoppedError } from '../runtime/retry.js';
 
+/**
+ * A batch decoded, validated and normalized: pure CPU, done by `prepare` so a
+ * source can prepare batch N+1 while Postgres applies batch N.
+ */
+export interface PreparedBatch {
+  readonly prepared: true;
+  records: NormalizedRecord[];
+  letters: DeadLetter[];
+  skipped: number;
+  advance: readonly PositionAdvance[];
+}
+
 export interface IngestResult extends ApplyResult {
   deadLettered: number;
   skipped: number;
@@ -68,12 +80,8 @@ export class Unifier {
     return this.failingSince !== null;
   }
 
-  /**
-   * Applies a batch; on a Postgres or Kafka failure waits with backoff and
-   * tries again until it succeeds or `hooks.shouldStop()` says to give up
-   * (then throws StoppedError and nothing of the batch is committed).
-   */
-  async ingest(batch: IngestBatch, hooks: RetryHooks = {}): Promise<IngestResult> {
+  /** Normalizes a batch and sorts out what goes to the dead-letter topic: no I/O. */
+  prepare(batch: IngestBatch): PreparedBatch {
     const records: NormalizedRecord[] = [];
     const letters: DeadLetter[] = [];
     let skipped = 0;
@@ -88,6 +96,16 @@ export class Unifier {
         else letters.push({ origin: item.origin, platform: item.record.platform, reason: result.reason, message: result.message, path: 'email' });
       }
     }
+    return { prepared: true, records, letters, skipped, advance: batch.advance };
+  }
+
+  /**
+   * Applies a batch; on a Postgres or Kafka failure waits with backoff and
+   * tries again until it succeeds or `hooks.shouldStop()` says to give up
+   * (then throws StoppedError and nothing of the batch is committed).
+   */
+  async ingest(batch: IngestBatch | PreparedBatch, hooks: RetryHooks = {}): Promise<IngestResult> {
+    const { records, letters, skipped, advance } = 'prepared' in batch ? batch : this.prepare(batch);
     const start = process.hrtime.bigint();
     const pendingLetters = await this.retrying(() => this.notYetCovered(letters), hooks);
     await this.retrying(() => this.deadLetters.send(pendingLetters), hooks);
@@ -96,7 +114,7 @@ export class Unifier {
       this.logger.warn({ platform: letter.platform, reason: letter.reason, path: letter.path, position: letter.origin.position }, `dead-lettered: ${letter.message}`);
     }
     const deadLetters = pendingLetters.map((l) => ({ platform: l.platform, reason: l.reason, position: l.origin.position }));
-    const applied = await this.retrying(() => this.engine.apply({ records, advance: batch.advance, deadLetters }), hooks);
+    const applied = await this.retrying(() => this.engine.apply({ records, advance, deadLetters }), hooks);
     this.observe(records, applied, start);
     return { ...applied, deadLettered: pendingLetters.length, skipped };
   }

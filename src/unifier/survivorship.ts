@@ -38,8 +38,11 @@ export interface Candidate {
   eventTime: Date;
 }
 
+const EMPTY_VALUES = Object.freeze(Object.fromEntries(ALL_FIELDS.map((f) => [f, null])) as FieldValues);
+
+/** Every field null. A copy of one template: this runs for every customer of every batch. */
 export function emptyValues(): FieldValues {
-  return Object.fromEntries(ALL_FIELDS.map((f) => [f, null])) as FieldValues;
+  return { ...EMPTY_VALUES };
 }
 
 function isEmpty(value: string | null | undefined): boolean {
@@ -98,8 +101,21 @@ export interface FoldResult {
   changed: Set<Field>;
   /** Fields whose provenance differs from the starting state. */
   provenanceChanged: Set<Field>;
-  /** One entry per field per record that changed it, in application order. */
+  /** One entry per field per record that changed it, in application order (see FoldOptions for a creation). */
   audit: AuditEntry[];
+  /** The newest event time among the records folded, and its platform: every applied record is a sign of life. */
+  lastSeen: { at: Date; platform: string } | null;
+}
+
+export interface FoldOptions {
+  /** The first record creates the customer: it is audited as one row for the email (old NULL), as the seed's update trigger implies. */
+  created?: boolean;
+  /**
+   * Also audit each initial value of a creation as a change from NULL
+   * (`audit.logInitialValues`). Off by default: who supplied each initial
+   * value is in the provenance.
+   */
+  logInitialValues?: boolean;
 }
 
 /** The `changed_by` and `reason` of a record's audit rows. */
@@ -112,22 +128,23 @@ export function auditSource(record: Pick<NormalizedRecord, 'platform' | 'positio
 
 /**
  * Applies records to one customer, in order, exactly as applying them one by
- * one would. `created` adds the creation's audit row for the email (the
- * initial values are audited as changes from NULL like any other).
+ * one would. A creation (`options.created`) audits the email; later records
+ * audit each value they change, one row per field.
  */
-export function foldRecords(
-  start: CustomerState,
-  records: readonly NormalizedRecord[],
-  rules: PriorityRules,
-  created = false,
-): FoldResult {
+export function foldRecords(start: CustomerState, records: readonly NormalizedRecord[], rules: PriorityRules, options: FoldOptions = {}): FoldResult {
   const state: CustomerState = { email: start.email, values: { ...start.values }, provenance: { ...start.provenance } };
   const audit: AuditEntry[] = [];
   const changed = new Set<Field>();
   const provenanceChanged = new Set<Field>();
+  let lastSeen: FoldResult['lastSeen'] = null;
   records.forEach((record, index) => {
     const { changedBy, reason } = auditSource(record);
-    if (created && index === 0) audit.push({ sequence: index, field: 'email', oldValue: null, newValue: state.email, changedBy, reason });
+    const creating = options.created === true && index === 0;
+    if (creating) audit.push({ sequence: index, field: 'email', oldValue: null, newValue: state.email, changedBy, reason });
+    const auditValues = !creating || options.logInitialValues === true;
+    if (!lastSeen || record.eventTime.getTime() > lastSeen.at.getTime()) lastSeen = { at: record.eventTime, platform: record.platform };
+    // One provenance object per record and priority, shared by the fields it sets (the stored form keeps each source once).
+    let setBy: Provenance | undefined;
     for (const field of ALL_FIELDS) {
       const value = record.values[field];
       if (value === undefined) continue;
@@ -140,15 +157,13 @@ export function foldRecords(
       const current = state.values[field];
       const decision = decide(field, current, state.provenance[field], candidate, rules);
       if (decision === 'keep') continue;
-      state.provenance[field] = {
-        platform: record.platform,
-        priority: candidate.priority,
-        eventTime: record.eventTime,
-        eventId: record.eventId,
-      };
+      if (setBy?.priority !== candidate.priority) {
+        setBy = { platform: record.platform, priority: candidate.priority, eventTime: record.eventTime, eventId: record.eventId };
+      }
+      state.provenance[field] = setBy;
       provenanceChanged.add(field);
       if (decision === 'set') {
-        audit.push({ sequence: index, field, oldValue: current, newValue: value, changedBy, reason });
+        if (auditValues) audit.push({ sequence: index, field, oldValue: current, newValue: value, changedBy, reason });
         state.values[field] = value;
       }
     }
@@ -156,5 +171,5 @@ export function foldRecords(
   for (const field of ALL_FIELDS) {
     if (state.values[field] !== start.values[field]) changed.add(field);
   }
-  return { state, changed, provenanceChanged, audit };
+  return { state, changed, provenanceChanged, audit, lastSeen };
 }

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { pino } from 'pino';
-import { BatchEngine } from '../../src/unifier/engine/BatchEngine.js';
+import { BatchEngine, type BatchEngineOptions } from '../../src/unifier/engine/BatchEngine.js';
 import { priorityRules, type PlatformPriority } from '../../src/unifier/priorities.js';
 
 export const TEST_PLATFORMS: PlatformPriority[] = [
@@ -13,6 +13,11 @@ export const TEST_PLATFORMS: PlatformPriority[] = [
 
 export const silentLogger = pino({ level: 'silent' });
 
-export function testEngine(pool: pg.Pool, platforms: PlatformPriority[] = TEST_PLATFORMS, operatorPriority = 1000): BatchEngine {
-  return new BatchEngine(pool, priorityRules(platforms, operatorPriority), silentLogger, { maxAttempts: 10, retryBaseMs: 5 });
+export function testEngine(
+  pool: pg.Pool,
+  platforms: PlatformPriority[] = TEST_PLATFORMS,
+  operatorPriority = 1000,
+  options: Partial<BatchEngineOptions> = {},
+): BatchEngine {
+  return new BatchEngine(pool, priorityRules(platforms, operatorPriority), silentLogger, { maxAttempts: 10, retryBaseMs: 5, ...options });
 }

@@ -14,7 +14,7 @@ export function expectedState(records: readonly NormalizedRecord[], rules: Prior
   for (const record of records) {
     const existing = states.get(record.email);
     const start = existing ?? { email: record.email, values: emptyValues(), provenance: {} };
-    const result = foldRecords(start, [record], rules, existing === undefined);
+    const result = foldRecords(start, [record], rules, { created: existing === undefined });
     states.set(record.email, result.state);
     const trail = audit.get(record.email) ?? [];
     for (const entry of result.audit) {

@@ -59,9 +59,18 @@ export async function seedPerson(engine: BatchEngine, p: Person, topic: string):
   });
 }
 
+/** Makes customers look idle for `interval`: no change (updated_at) and no event (last_seen_at) since then. */
+export async function makeIdle(pool: pg.Pool, emails: readonly string[], interval: string): Promise<void> {
+  await pool.query(`UPDATE customers SET updated_at = now() - $2::interval WHERE email = ANY($1::text[])`, [emails, interval]);
+  await pool.query(
+    `UPDATE custsync.customer_state s SET last_seen_at = now() - $2::interval FROM customers c WHERE c.id = s.customer_id AND c.email = ANY($1::text[])`,
+    [emails, interval],
+  );
+}
+
 /** Every row custsync holds, as text, for "nothing personal is left anywhere" checks. */
 export async function everything(pool: pg.Pool): Promise<string> {
-  const tables = ['customers', 'addresses', 'customer_logs', 'custsync.field_provenance', 'custsync.suppressions', 'custsync.email_aliases'];
+  const tables = ['customers', 'addresses', 'customer_logs', 'custsync.customer_state', 'custsync.suppressions', 'custsync.email_aliases'];
   const parts: string[] = [];
   for (const table of tables) {
     const { rows } = await pool.query<{ row: string }>(`SELECT row_to_json(t)::text AS row FROM ${table} t ORDER BY 1`);

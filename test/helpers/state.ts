@@ -33,6 +33,30 @@ export async function readState(pool: pg.Pool): Promise<{ customers: CustomerVie
   };
 }
 
+export interface StateView {
+  email: string;
+  /** field → "platform/priority/event time/event id" of who set it (custsync.field_provenance). */
+  provenance: Record<string, string>;
+  lastSeenAt: string | null;
+  lastSeenPlatform: string | null;
+}
+
+/** Each customer's custsync state (provenance and activity), without surrogate ids, by email. */
+export async function readCustomerState(pool: pg.Pool): Promise<StateView[]> {
+  const { rows } = await pool.query<{ email: string; provenance: Record<string, string> | null; last_seen_at: Date | null; last_seen_platform: string | null }>(`
+    SELECT c.email, s.last_seen_at, s.last_seen_platform,
+           (SELECT jsonb_object_agg(p.field, concat_ws('/', p.platform, p.priority, p.event_time, p.event_id))
+              FROM custsync.field_provenance p WHERE p.customer_id = c.id) AS provenance
+      FROM customers c LEFT JOIN custsync.customer_state s ON s.customer_id = c.id
+     ORDER BY c.email`);
+  return rows.map((r) => ({
+    email: r.email,
+    provenance: r.provenance ?? {},
+    lastSeenAt: r.last_seen_at?.toISOString() ?? null,
+    lastSeenPlatform: r.last_seen_platform,
+  }));
+}
+
 export async function truncateAll(pool: pg.Pool): Promise<void> {
-  await pool.query(`TRUNCATE customer_logs, customers, addresses, custsync.field_provenance, custsync.source_positions, custsync.dropped_values, custsync.dead_letter_counts RESTART IDENTITY CASCADE`);
+  await pool.query(`TRUNCATE customer_logs, customers, addresses, custsync.customer_state, custsync.source_positions, custsync.dropped_values, custsync.dead_letter_counts RESTART IDENTITY CASCADE`);
 }

@@ -143,7 +143,9 @@ describe('custsync duplicates', () => {
 interface Snapshot {
   customers: Record<string, unknown>[];
   addresses: Record<string, unknown>[];
+  /** Without updated_at: the view shows the state row's, which every rewrite of the row moves. */
   provenance: Record<string, unknown>[];
+  activity: Record<string, unknown>[];
   aliases: Record<string, unknown>[];
   logOwners: Map<number, number>;
 }
@@ -155,7 +157,8 @@ async function snapshot(db: TestDatabase, customerIds: number[]): Promise<Snapsh
   return {
     customers: await rows('SELECT to_jsonb(c) AS row FROM customers c WHERE id = ANY($1) ORDER BY id'),
     addresses: await rows('SELECT to_jsonb(a) AS row FROM addresses a WHERE id IN (SELECT address_id FROM customers WHERE id = ANY($1)) ORDER BY id'),
-    provenance: await rows('SELECT to_jsonb(p) AS row FROM custsync.field_provenance p WHERE customer_id = ANY($1) ORDER BY customer_id, field'),
+    provenance: await rows(`SELECT to_jsonb(p) - 'updated_at' AS row FROM custsync.field_provenance p WHERE customer_id = ANY($1) ORDER BY customer_id, field`),
+    activity: await rows('SELECT to_jsonb(s) - $$provenance$$ - $$updated_at$$ AS row FROM custsync.customer_state s WHERE customer_id = ANY($1) ORDER BY customer_id'),
     aliases: await rows('SELECT to_jsonb(e) AS row FROM custsync.email_aliases e WHERE customer_id = ANY($1) ORDER BY email'),
     logOwners: new Map(logs.rows.map((r) => [r.id, r.customer_id])),
   };
@@ -278,6 +281,11 @@ describe('custsync merge', () => {
       zip_code: 'hotmart',
       country: 'stripe',
     });
+    // the kept customer's last seen is the later of both customers'
+    const { rows: activity } = await db.pool.query('SELECT customer_id, last_seen_at, last_seen_platform FROM custsync.customer_state');
+    const lastSeen = (id: number) => before.activity.find((a) => a.customer_id === id)?.last_seen_at as string;
+    const later = [keep, drop].sort((a, b) => new Date(lastSeen(b)).getTime() - new Date(lastSeen(a)).getTime())[0] as number;
+    expect(activity).toEqual([{ customer_id: keep, last_seen_at: new Date(lastSeen(later)), last_seen_platform: before.activity.find((a) => a.customer_id === later)?.last_seen_platform }]);
 
     const { rows: audit } = await db.pool.query(
       `SELECT id, customer_id, field_name, old_value, new_value, changed_by, reason FROM customer_logs WHERE id > $1 ORDER BY id`,
@@ -339,6 +347,10 @@ describe('custsync merge', () => {
     const keptProvenance = (rows: Record<string, unknown>[]) =>
       rows.filter((p) => p.customer_id === keep && p.field !== 'customer_id' && p.field !== 'neighborhood');
     expect(keptProvenance(after.provenance)).toEqual(keptProvenance(before.provenance));
+    // the dropped customer's last seen as before; the kept one keeps the later activity it has
+    expect(after.activity.find((a) => a.customer_id === drop)).toEqual(before.activity.find((a) => a.customer_id === drop));
+    const lastSeen = (rows: Record<string, unknown>[]) => new Date(String(rows.find((a) => a.customer_id === keep)?.last_seen_at)).getTime();
+    expect(lastSeen(after.activity)).toBeGreaterThanOrEqual(lastSeen(before.activity));
     expect(after.aliases).toEqual(before.aliases);
     for (const [id, owner] of before.logOwners) expect(after.logOwners.get(id), `log ${id}`).toBe(owner);
 

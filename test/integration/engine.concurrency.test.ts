@@ -17,8 +17,9 @@ describe('two engines on two connections at once', () => {
   it('share emails (in case/space variants) without duplicating a customer or an audit row, and no batch fails', async () => {
     const poolA = new pg.Pool({ connectionString: db.url, max: 2 });
     const poolB = new pg.Pool({ connectionString: db.url, max: 2 });
-    const engineA = testEngine(poolA);
-    const engineB = testEngine(poolB);
+    // Initial values audited too, so every field's audit trail is a chain from NULL.
+    const engineA = testEngine(poolA, undefined, undefined, { logInitialValues: true });
+    const engineB = testEngine(poolB, undefined, undefined, { logInitialValues: true });
     const emails = Array.from({ length: 40 }, (_, i) => `person${i}@example.com`);
     const variant = (email: string, i: number) => (i % 2 === 0 ? email.toUpperCase() : `  ${email} `);
     const batchesFor = (engineName: string, platform: string) =>

@@ -6,7 +6,7 @@ import type { PlatformPriority } from '../../src/unifier/priorities.js';
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';
 import { testEngine } from '../helpers/engine.js';
 import { record } from '../helpers/records.js';
-import { readState, truncateAll } from '../helpers/state.js';
+import { readCustomerState, readState, truncateAll } from '../helpers/state.js';
 
 /**
  * Properties of the batch engine, checked against real Postgres with
@@ -92,6 +92,7 @@ describe('batch engine properties (real Postgres)', () => {
         for (const batch of chunk(records, cuts)) await engineA.apply({ records: batch });
         for (const one of records) await engineB.apply({ records: [one] });
         expect(await readState(a.pool)).toEqual(await readState(b.pool));
+        expect(await readCustomerState(a.pool)).toEqual(await readCustomerState(b.pool));
       }),
       { numRuns: RUNS },
     );
@@ -104,6 +105,7 @@ describe('batch engine properties (real Postgres)', () => {
         const records = toRecords(specs);
         await engineA.apply({ records });
         const before = await readState(a.pool);
+        const stateBefore = await readCustomerState(a.pool);
         const prefix = records.slice(0, (prefixSeed % records.length) + 1);
         for (const batch of chunk(prefix, cuts)) {
           const result = await engineA.apply({ records: batch });
@@ -111,6 +113,7 @@ describe('batch engine properties (real Postgres)', () => {
           expect(result.applied).toBe(0);
         }
         expect(await readState(a.pool)).toEqual(before);
+        expect(await readCustomerState(a.pool)).toEqual(stateBefore);
       }),
       { numRuns: RUNS },
     );

@@ -20,17 +20,18 @@ describe('batch engine on real Postgres', () => {
     await truncateAll(db.pool);
   });
 
-  it('creates a customer and audits every initial value with old_value NULL', async () => {
-    const result = await engine.apply({
-      records: [
-        record({
-          email: '  Ana.Souza@Example.com ',
-          offset: 0,
-          customer: { name: 'Ana  Souza', phone_number: '+55 11 99999-0000', document_number: '529.982.247-25' },
-          address: { city: 'Uberlândia', zip_code: '38400123', country: 'Brasil' },
-        }),
-      ],
+  const ana = () =>
+    record({
+      email: '  Ana.Souza@Example.com ',
+      offset: 0,
+      eventId: 'evt-ana-1',
+      time: 60,
+      customer: { name: 'Ana  Souza', phone_number: '+55 11 99999-0000', document_number: '529.982.247-25' },
+      address: { city: 'Uberlândia', zip_code: '38400123', country: 'Brasil' },
     });
+
+  it('creates a customer with one audit row, the email, as the seed has it; provenance says who set each value', async () => {
+    const result = await engine.apply({ records: [ana()] });
     expect(result).toMatchObject({ applied: 1, replayed: 0, createdCustomers: 1, changedCustomers: 1 });
     const state = await readState(db.pool);
     expect(state.customers).toEqual([
@@ -48,7 +49,20 @@ describe('batch engine on real Postgres', () => {
         }),
       },
     ]);
-    expect(state.audit.map((a) => [a.field, a.old, a.new, a.changedBy])).toEqual([
+    expect(state.audit.map((a) => [a.field, a.old, a.new, a.changedBy])).toEqual([['email', null, 'ana.souza@example.com', 'hotmart']]);
+    expect(result.auditRows).toBe(1);
+    const { rows } = await db.pool.query(`SELECT field, platform, priority, event_time, event_id FROM custsync.field_provenance ORDER BY field`);
+    expect(rows.map((r) => r.field)).toEqual(['city', 'country', 'document_number', 'document_type', 'name', 'phone_local_code', 'phone_number', 'zip_code']);
+    expect(rows.every((r) => r.platform === 'hotmart' && r.priority === 50 && r.event_id === 'evt-ana-1')).toBe(true);
+    expect(rows[0]?.event_time).toEqual(new Date(Date.UTC(2024, 0, 1) + 60_000));
+    const { rows: stateRows } = await db.pool.query(`SELECT last_seen_at, last_seen_platform, json_array_length(provenance -> 'sources') AS sources FROM custsync.customer_state`);
+    expect(stateRows).toEqual([{ last_seen_at: new Date(Date.UTC(2024, 0, 1) + 60_000), last_seen_platform: 'hotmart', sources: 1 }]);
+  });
+
+  it('audits every initial value with old_value NULL when audit.logInitialValues is on', async () => {
+    const verbose = testEngine(db.pool, undefined, undefined, { logInitialValues: true });
+    const result = await verbose.apply({ records: [ana()] });
+    expect((await readState(db.pool)).audit.map((a) => [a.field, a.old, a.new, a.changedBy])).toEqual([
       ['email', null, 'ana.souza@example.com', 'hotmart'],
       ['name', null, 'Ana Souza', 'hotmart'],
       ['phone_local_code', null, '11', 'hotmart'],
@@ -60,6 +74,26 @@ describe('batch engine on real Postgres', () => {
       ['country', null, 'BR', 'hotmart'],
     ]);
     expect(result.auditRows).toBe(9);
+  });
+
+  it('moves last seen on every applied event, also one that changes nothing, and writes no audit row for it', async () => {
+    await engine.apply({ records: [ana()] });
+    const before = await db.pool.query(`SELECT c.updated_at, s.updated_at AS state_updated_at FROM customers c JOIN custsync.customer_state s ON s.customer_id = c.id`);
+    const repeat = record({ platform: 'kiwify', email: 'ana.souza@example.com', offset: 1, time: 3_600, customer: { name: 'Ana Souza' } });
+    const result = await engine.apply({ records: [repeat] });
+    expect(result).toMatchObject({ applied: 1, changedCustomers: 0, auditRows: 0 });
+    const { rows } = await db.pool.query(`SELECT c.updated_at, s.updated_at AS state_updated_at, s.last_seen_at, s.last_seen_platform FROM customers c JOIN custsync.customer_state s ON s.customer_id = c.id`);
+    expect(rows[0]).toEqual({
+      updated_at: before.rows[0].updated_at,
+      state_updated_at: before.rows[0].state_updated_at,
+      last_seen_at: new Date(Date.UTC(2024, 0, 1) + 3_600_000),
+      last_seen_platform: 'kiwify',
+    });
+    expect((await readState(db.pool)).audit).toHaveLength(1);
+    // an older event (a late webhook, an import of history) does not move it back
+    await engine.apply({ records: [record({ platform: 'eduzz', email: 'ana.souza@example.com', offset: 2, time: 5 })] });
+    const { rows: after } = await db.pool.query(`SELECT last_seen_at, last_seen_platform FROM custsync.customer_state`);
+    expect(after[0]).toEqual({ last_seen_at: new Date(Date.UTC(2024, 0, 1) + 3_600_000), last_seen_platform: 'kiwify' });
   });
 
   it('treats case and space variants of one email as one customer', async () => {
@@ -82,10 +116,7 @@ describe('batch engine on real Postgres', () => {
     await engine.apply({ records: [record({ platform: 'hotmart', email: 'a@example.com', offset: 2, time: 999, customer: { name: 'Hotmart Again' } })] });
     const state = await readState(db.pool);
     expect(state.customers[0]?.values.name).toBe('From Stripe');
-    expect(state.audit.filter((a) => a.field === 'name').map((a) => [a.old, a.new, a.changedBy])).toEqual([
-      [null, 'From Hotmart', 'hotmart'],
-      ['From Hotmart', 'From Stripe', 'stripe'],
-    ]);
+    expect(state.audit.filter((a) => a.field === 'name').map((a) => [a.old, a.new, a.changedBy])).toEqual([['From Hotmart', 'From Stripe', 'stripe']]);
   });
 
   it('applies per-field priority overrides', async () => {
@@ -109,7 +140,11 @@ describe('batch engine on real Postgres', () => {
     await engine.apply({ records: [record({ platform: 'eduzz', email: 'c@example.com', offset: 2, time: 200, customer: { name: 'Newest' } })] });
     const state = await readState(db.pool);
     expect(state.customers[0]?.values.name).toBe('Newest');
-    expect(state.audit.filter((a) => a.field === 'name').map((a) => a.new)).toEqual(['Newer', 'Newest']);
+    // the creation audits the email; 'Older' never applied; 'Newest' replaced 'Newer'
+    expect(state.audit.map((a) => [a.field, a.old, a.new])).toEqual([
+      ['email', null, 'c@example.com'],
+      ['name', 'Newer', 'Newest'],
+    ]);
   });
 
   it('never lets an empty value overwrite, and writes no audit row when nothing changed', async () => {
@@ -242,7 +277,7 @@ describe('out-of-band edits', () => {
     const engine = testEngine(db.pool);
     await engine.apply({ records: [record({ email: 'j@example.com', offset: 0, customer: { name: 'Júlia' }, address: { city: 'Salvador' } })] });
     const engineRows = (await readState(db.pool)).audit.length;
-    expect(engineRows).toBe(3);
+    expect(engineRows).toBe(1);
     await db.pool.query(`UPDATE customers SET name = 'Julia Hand', phone_number = '912345678' WHERE email = 'j@example.com'`);
     await db.pool.query(`UPDATE addresses SET city = 'Feira de Santana'`);
     await db.pool.query(`UPDATE customers SET name = name WHERE email = 'j@example.com'`);

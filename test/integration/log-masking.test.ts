@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { Kafka } from 'kafkajs';
+import { makeIdle } from '../helpers/privacy.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDaemon, type Daemon } from '../../src/runtime/daemon.js';
 import { parseConfig } from '../../src/runtime/loadConfig.js';
@@ -140,7 +141,7 @@ describe('logs at info level never contain a full email, document or phone', () 
     printed.push(await runCli(['--config', configFile, 'forget', '--file', emailsFile]));
     printed.push(await runCli(['--config', configFile, 'forget', 'lift', '--email', bruno.sent]));
     printed.push(await runCli(['--config', configFile, 'export', '--email', eva.sent, '--out', join(dir, 'export.json')]));
-    await db.pool.query(`UPDATE customers SET updated_at = now() - interval '2 years'`);
+    await makeIdle(db.pool, (await db.pool.query<{ email: string }>('SELECT email FROM customers')).rows.map((r) => r.email), '2 years');
     printed.push(await runCli(['--config', configFile, 'retention', 'run', '--dry-run']));
     await daemon.lifecycle.stop();
 

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';
 import { CLI, testConfig, writeConfig } from '../helpers/daemon.js';
 import { testEngine } from '../helpers/engine.js';
-import { person, seedPerson } from '../helpers/privacy.js';
+import { makeIdle, person, seedPerson } from '../helpers/privacy.js';
 import { randomTopic } from '../helpers/kafka.js';
 
 /** Runs the built CLI (`npm run build` first), keeping stdout and stderr apart. */
@@ -118,20 +118,20 @@ describe('privacy commands (built CLI)', () => {
     const engine = testEngine(db.pool);
     const olds = [person('old1'), person('old2'), person('old3')];
     for (const p of olds) await seedPerson(engine, p, `cli-retention-${p.email}`);
-    await db.pool.query(`UPDATE customers SET updated_at = now() - interval '4 years' WHERE email = ANY($1)`, [olds.map((p) => p.email)]);
+    await makeIdle(db.pool, olds.map((p) => p.email), '4 years');
 
     const dry = await runCli(['--config', withPolicy, 'retention', 'run', '--dry-run']);
     expect(dry.code).toBe(0);
     const lines = dry.stdout.trim().split('\n');
-    expect(lines[0]).toMatch(/^dry run: 3 customer\(s\) with no update since \S+ \(retention\.inactiveAfter 3y\) would be anonymized$/);
-    expect(lines.slice(1, 4).every((l) => /^ {2}customer \d+ o\*+@e\*+\.com last updated \S+$/.test(l))).toBe(true);
+    expect(lines[0]).toMatch(/^dry run: 3 customer\(s\) with no activity since \S+ \(retention\.inactiveAfter 3y\) would be anonymized$/);
+    expect(lines.slice(1, 4).every((l) => /^ {2}customer \d+ o\*+@e\*+\.com last active \S+$/.test(l))).toBe(true);
     expect(lines[4]).toBe('dry run: nothing changed');
     expect(dry.stdout + dry.stderr).not.toContain(olds[0]?.email);
     expect((await db.pool.query(`SELECT count(*)::int AS n FROM customer_logs WHERE changed_by = 'Retention Policy'`)).rows[0].n).toBe(0);
 
     const run = await runCli(['--config', withPolicy, 'retention', 'run']);
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/^retention: anonymized 3 of 3 customer\(s\) with no update since .* changed_by 'Retention Policy'; 3 suppression\(s\) recorded in 2 batch\(es\)\n$/);
+    expect(run.stdout).toMatch(/^retention: anonymized 3 of 3 customer\(s\) with no activity since .* changed_by 'Retention Policy'; 3 suppression\(s\) recorded in 2 batch\(es\)\n$/);
     expect((await db.pool.query(`SELECT count(*)::int AS n FROM customer_logs WHERE changed_by = 'Retention Policy'`)).rows[0].n).toBe(3);
     expect((await runCli(['--config', withPolicy, 'retention', 'run'])).stdout).toMatch(/^retention: anonymized 0 of 0/);
   });

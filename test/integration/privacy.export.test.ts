@@ -46,25 +46,11 @@ describe('export (right of access)', () => {
     expect(json.addresses).toEqual([json.mainAddress]);
     expect(json.auditHistory.map((l: { field_name: string; changed_by: string }) => `${l.changed_by}:${l.field_name}`)).toEqual([
       'hotmart:email',
-      'hotmart:name',
-      'hotmart:customer_id',
-      'hotmart:phone_local_code',
-      'hotmart:phone_number',
-      'hotmart:document_type',
-      'hotmart:document_number',
-      'hotmart:address',
-      'hotmart:number',
-      'hotmart:complement',
-      'hotmart:neighborhood',
-      'hotmart:city',
-      'hotmart:state',
-      'hotmart:zip_code',
-      'hotmart:country',
-      'hotmart:ip',
       'stripe:name',
       'stripe:number',
     ]);
     expect(json.provenance.find((p: { field: string }) => p.field === 'name')).toMatchObject({ platform: 'stripe', priority: 60 });
+    expect(json.activity).toEqual({ last_seen_at: expect.any(String), last_seen_platform: 'stripe' });
     expect(json.otherCustomers).toBeUndefined();
 
     // found through the alias too
@@ -82,6 +68,7 @@ describe('export (right of access)', () => {
       addresses: [],
       auditHistory: [],
       provenance: [],
+      activity: null,
       aliases: [],
       suppression: { suppressed: false },
     });

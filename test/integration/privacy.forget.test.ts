@@ -32,7 +32,8 @@ describe('forget (right to be forgotten)', () => {
 
   beforeAll(async () => {
     db = await freshDatabase();
-    engine = testEngine(db.pool);
+    // every initial value audited too: the scrub must reach a personal value in every field's audit rows
+    engine = testEngine(db.pool, undefined, undefined, { logInitialValues: true });
     forgetter = testForgetter(db.pool);
   });
   afterAll(async () => {

@@ -4,7 +4,7 @@ import { countInactive, inactiveCustomers, retentionCutoff, runRetention } from 
 import { emailHash } from '../../src/unifier/emailHash.js';
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';
 import { testEngine } from '../helpers/engine.js';
-import { person, seedPerson, testForgetter } from '../helpers/privacy.js';
+import { makeIdle, person, seedPerson, testForgetter } from '../helpers/privacy.js';
 import { record } from '../helpers/records.js';
 
 function duration(text: string): Duration {
@@ -15,7 +15,7 @@ function duration(text: string): Duration {
 
 describe('retention policy', () => {
   let db: TestDatabase;
-  const age = (email: string, interval: string) => db.pool.query(`UPDATE customers SET updated_at = now() - $2::interval WHERE email = $1`, [email, interval]);
+  const age = (email: string, interval: string) => makeIdle(db.pool, [email], interval);
 
   beforeAll(async () => {
     db = await freshDatabase();
@@ -25,7 +25,7 @@ describe('retention policy', () => {
     await engine.apply({
       records: Array.from({ length: 25 }, (_, i) => record({ email: `bulk${i}@example.com`, topic: 'retention-bulk', offset: i, customer: { name: `Bulk ${i}` } })),
     });
-    await db.pool.query(`UPDATE customers SET updated_at = now() - interval '5 years' WHERE email LIKE 'bulk%'`);
+    await makeIdle(db.pool, Array.from({ length: 25 }, (_, i) => `bulk${i}@example.com`), '5 years');
     await age(person('old1').email, '4 years');
     await age(person('old2').email, '3 years 1 day');
     await age(person('recent').email, '2 years 11 months');
@@ -88,5 +88,69 @@ describe('retention policy', () => {
     const result = await testForgetter(db.pool).forgetCustomers(page?.map((c) => c.id) ?? [], 'Retention Policy', { requestedBy: 'test' }, cutoff);
     expect(result.pseudonymized).toEqual([]);
     expect((await db.pool.query('SELECT name FROM customers WHERE email = $1', [fresh.email])).rows[0].name).toBe(`${fresh.name} Jr`);
+  });
+
+  it('never lists or anonymizes a customer whose data has not changed for years but who keeps buying (activity is not change)', async () => {
+    const loyal = person('loyal');
+    const engine = testEngine(db.pool);
+    await seedPerson(engine, loyal, 'retention-loyal');
+    await age(loyal.email, '4 years');
+    const cutoff = await retentionCutoff(db.pool, duration('3y'));
+    const listed = async () => {
+      const emails: (string | null)[] = [];
+      for await (const page of inactiveCustomers(db.pool, cutoff, 100)) emails.push(...page.map((c) => c.email));
+      return emails;
+    };
+    expect(await listed()).toContain(loyal.email); // idle for 4 years: the policy applies
+
+    // A purchase webhook repeating exactly what is held, last week: nothing changes, no audit row...
+    const { rows: before } = await db.pool.query(
+      `SELECT c.updated_at, (SELECT count(*)::int FROM customer_logs l WHERE l.customer_id = c.id) AS logs FROM customers c WHERE c.email = $1`,
+      [loyal.email],
+    );
+    const repeat = await engine.apply({
+      records: [
+        record({
+          platform: 'stripe',
+          email: loyal.email,
+          topic: 'retention-loyal-purchases',
+          offset: 0,
+          time: new Date(Date.now() - 7 * 86_400_000),
+          customer: { name: `${loyal.name} Jr` },
+          address: { number: '1460' },
+        }),
+      ],
+    });
+    expect(repeat).toMatchObject({ applied: 1, changedCustomers: 0, auditRows: 0 });
+    const { rows: after } = await db.pool.query(
+      `SELECT c.updated_at, (SELECT count(*)::int FROM customer_logs l WHERE l.customer_id = c.id) AS logs FROM customers c WHERE c.email = $1`,
+      [loyal.email],
+    );
+    expect(after).toEqual(before);
+
+    // ...but the customer is active: neither listed (retention run --dry-run) nor anonymized by a real run.
+    expect(await listed()).not.toContain(loyal.email);
+    await runRetention(db.pool, testForgetter(db.pool), { cutoff, batchSize: 10, requester: { requestedBy: 'test' } });
+    const { rows: kept } = await db.pool.query('SELECT name FROM customers WHERE email = $1', [loyal.email]);
+    expect(kept).toEqual([{ name: `${loyal.name} Jr` }]);
+  });
+
+  it('leaves alone a customer whose webhook arrived between selection and anonymization', async () => {
+    const buyer = person('buyer');
+    const engine = testEngine(db.pool);
+    await seedPerson(engine, buyer, 'retention-buyer');
+    await age(buyer.email, '4 years');
+    const cutoff = await retentionCutoff(db.pool, duration('3y'));
+    let page: { id: number; email: string | null }[] = [];
+    for await (const found of inactiveCustomers(db.pool, cutoff, 100)) page = [...page, ...found];
+    expect(page.map((c) => c.email)).toContain(buyer.email);
+    await engine.apply({ records: [record({ email: buyer.email, topic: 'retention-buyer-late', offset: 0, time: new Date() })] });
+    const result = await testForgetter(db.pool).forgetCustomers(
+      page.filter((c) => c.email === buyer.email).map((c) => c.id),
+      'Retention Policy',
+      { requestedBy: 'test' },
+      cutoff,
+    );
+    expect(result.pseudonymized).toEqual([]);
   });
 });

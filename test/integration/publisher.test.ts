@@ -141,7 +141,7 @@ describe('change-event publisher (real Postgres WAL, real Kafka)', () => {
           WHERE customer_id = $1 AND field_name <> 'pseudonymization'`,
         [id],
       );
-      await client.query(`DELETE FROM custsync.field_provenance WHERE customer_id = $1`, [id]);
+      await client.query(`UPDATE custsync.customer_state SET provenance = NULL WHERE customer_id = $1`, [id]);
       await client.query('COMMIT');
     } finally {
       client.release();

@@ -18,10 +18,11 @@ ON CONFLICT (platform, reason) DO UPDATE
    SET count = d.count + EXCLUDED.count, last_at = CURRENT_TIMESTAMP`;
 
 /**
- * Five customers through the engine (29 audit rows: hotmart 12, kiwify 10,
- * stripe 6), one hand edit in SQL, one value nobody claimed, one pseudonymized
- * customer, dropped values and dead letters; then fixed audit times and
- * inactivity.
+ * Five customers through the engine (7 audit rows: each creation is one row,
+ * its email; then stripe renames Ana and hotmart renames Bruno: hotmart 3,
+ * kiwify 2, stripe 2), one hand edit in SQL, one value nobody claimed, one
+ * pseudonymized customer, dropped values (Bruno's invalid CPF, Eli's phone,
+ * Carla's IP) and dead letters; then fixed audit times and activity.
  */
 async function seed(db: TestDatabase): Promise<void> {
   const engine = testEngine(db.pool);
@@ -74,6 +75,9 @@ async function seed(db: TestDatabase): Promise<void> {
     UPDATE customers SET updated_at = now() - make_interval(days => CASE email
       WHEN 'ana@example.com' THEN 10 WHEN 'bruno@example.com' THEN 200 WHEN 'carla@example.com' THEN 400
       WHEN 'eli@example.com' THEN 181 WHEN '${PSEUDONYM}' THEN 1000 ELSE 0 END)`);
+  // every event was sent long ago, but one about Eli 20 days ago: a sign of life without a change
+  await db.pool.query(`UPDATE custsync.customer_state SET last_seen_at = now() - interval '1500 days'`);
+  await db.pool.query(`UPDATE custsync.customer_state s SET last_seen_at = now() - interval '20 days' FROM customers c WHERE c.id = s.customer_id AND c.email = 'eli@example.com'`);
   await db.pool.query(COUNT_DEAD_LETTERS, [['hotmart', 'hotmart', 'kiwify'], ['invalid_json', 'email_missing', 'email_missing'], [3, 2, 1]]);
   await db.pool.query(COUNT_DEAD_LETTERS, [['hotmart'], ['invalid_json'], [2]]);
 }
@@ -97,27 +101,19 @@ describe('reports on seeded data', () => {
     await db.drop();
   });
 
-  it('changes-by-field counts audit rows per field, most changed first', async () => {
+  it('changes-by-field counts audit rows per field, most changed first: real changes, a creation counts once', async () => {
     expect(await report('changes-by-field')).toEqual([
       { field_name: 'email', change_count: 5 },
-      { field_name: 'name', change_count: 5 },
-      { field_name: 'city', change_count: 4 },
-      { field_name: 'country', change_count: 4 },
-      { field_name: 'state', change_count: 4 },
-      { field_name: 'zip_code', change_count: 2 },
+      { field_name: 'name', change_count: 2 },
       { field_name: 'customer_id', change_count: 1 },
-      { field_name: 'document_number', change_count: 1 },
-      { field_name: 'document_type', change_count: 1 },
-      { field_name: 'phone_local_code', change_count: 1 },
-      { field_name: 'phone_number', change_count: 1 },
     ]);
   });
 
   it('changes-by-origin counts audit rows per changed_by', async () => {
     expect(await report('changes-by-origin')).toEqual([
-      { changed_by: 'hotmart', change_count: 12 },
-      { changed_by: 'kiwify', change_count: 10 },
-      { changed_by: 'stripe', change_count: 6 },
+      { changed_by: 'hotmart', change_count: 3 },
+      { changed_by: 'kiwify', change_count: 2 },
+      { changed_by: 'stripe', change_count: 2 },
       { changed_by: 'postgres', change_count: 1 },
     ]);
   });
@@ -125,12 +121,12 @@ describe('reports on seeded data', () => {
   it('changes-by-day counts per calendar day of the requested time zone', async () => {
     expect(await report('changes-by-day')).toEqual([
       { change_date: '2024-03-03', daily_changes: 1 },
-      { change_date: '2024-03-02', daily_changes: 16 },
-      { change_date: '2024-03-01', daily_changes: 12 },
+      { change_date: '2024-03-02', daily_changes: 4 },
+      { change_date: '2024-03-01', daily_changes: 3 },
     ]);
     expect(await report('changes-by-day', { timeZone: 'America/Sao_Paulo' })).toEqual([
-      { change_date: '2024-03-02', daily_changes: 7 },
-      { change_date: '2024-03-01', daily_changes: 22 },
+      { change_date: '2024-03-02', daily_changes: 3 },
+      { change_date: '2024-03-01', daily_changes: 5 },
     ]);
   });
 
@@ -198,14 +194,15 @@ describe('reports on seeded data', () => {
     ]);
   });
 
-  it('inactive lists live customers unchanged for more than --days, longest idle first, emails masked', async () => {
+  it('inactive lists live customers with no change and no event for more than --days, longest idle first, emails masked', async () => {
     const rows = await report('inactive');
+    // Eli changed 181 days ago but a source sent an event about him 20 days ago: active
     expect(rows.map((r) => [r.email, r.days_inactive])).toEqual([
       ['c****@e******.com', 400],
       ['b****@e******.com', 200],
-      ['e**@e******.com', 181],
     ]);
     expect(rows[0]?.updated_at).toBeInstanceOf(Date);
+    expect(rows[0]?.last_seen_at).toBeInstanceOf(Date);
     expect((await report('inactive', { days: 300 }, true)).map((r) => r.email)).toEqual(['carla@example.com']);
     expect((await report('inactive', { limit: 2 }, true)).map((r) => r.email)).toEqual(['carla@example.com', 'bruno@example.com']);
   });
@@ -235,29 +232,29 @@ describe('reports on seeded data', () => {
       const table = await runCli(['report', 'changes-by-origin', '--config', configFile]);
       expect(table).toMatchObject({ code: 0, stderr: '' });
       expect(table.stdout).toBe(
-        ['changed_by | change_count', '-----------+-------------', 'hotmart    |           12', 'kiwify     |           10', 'stripe     |            6', 'postgres   |            1', '(4 rows)', ''].join('\n'),
+        ['changed_by | change_count', '-----------+-------------', 'hotmart    |            3', 'kiwify     |            2', 'stripe     |            2', 'postgres   |            1', '(4 rows)', ''].join('\n'),
       );
       const json = await runCli(['report', 'changes-by-origin', '--format', 'json', '--config', configFile]);
       expect(json.code).toBe(0);
       expect(JSON.parse(json.stdout)).toEqual([
-        { changed_by: 'hotmart', change_count: 12 },
-        { changed_by: 'kiwify', change_count: 10 },
-        { changed_by: 'stripe', change_count: 6 },
+        { changed_by: 'hotmart', change_count: 3 },
+        { changed_by: 'kiwify', change_count: 2 },
+        { changed_by: 'stripe', change_count: 2 },
         { changed_by: 'postgres', change_count: 1 },
       ]);
       const csv = await runCli(['report', 'changes-by-origin', '--format', 'csv', '--config', configFile]);
       expect(csv.code).toBe(0);
-      expect(csv.stdout).toBe('changed_by,change_count\r\nhotmart,12\r\nkiwify,10\r\nstripe,6\r\npostgres,1\r\n');
+      expect(csv.stdout).toBe('changed_by,change_count\r\nhotmart,3\r\nkiwify,2\r\nstripe,2\r\npostgres,1\r\n');
     });
 
     it('takes the report options on the command line', async () => {
       const result = await runCli(['report', 'inactive', '--days', '300', '--reveal', '--format', 'csv', '--config', configFile]);
       expect(result.code).toBe(0);
-      expect(result.stdout).toMatch(/^id,email,updated_at,days_inactive\r\n\d+,carla@example\.com,[^,]+,400\r\n$/);
+      expect(result.stdout).toMatch(/^id,email,updated_at,last_seen_at,days_inactive\r\n\d+,carla@example\.com,[^,]+,[^,]+,400\r\n$/);
       const zone = await runCli(['report', 'changes-by-day', '--time-zone', 'America/Sao_Paulo', '--format', 'json', '--config', configFile]);
       expect(JSON.parse(zone.stdout)).toEqual([
-        { change_date: '2024-03-02', daily_changes: 7 },
-        { change_date: '2024-03-01', daily_changes: 22 },
+        { change_date: '2024-03-02', daily_changes: 3 },
+        { change_date: '2024-03-01', daily_changes: 5 },
       ]);
     });
 

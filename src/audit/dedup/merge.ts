@@ -3,7 +3,7 @@ import { UserError } from '../../runtime/errors.js';
 import { ADDRESS_FIELDS, CUSTOMER_FIELDS, isField, type Field } from '../../unifier/fields.js';
 import { operatorPlatform, type PriorityRules } from '../../unifier/priorities.js';
 import { emptyValues, type Provenance } from '../../unifier/survivorship.js';
-import { planMerge, type FieldMerge, type MergeSide } from './mergePlan.js';
+import { planMerge, type FieldMerge, type MergePlan, type MergeSide } from './mergePlan.js';
 import { mergeSnapshot, type JsonRow } from './snapshot.js';
 import * as SQL from './sql.js';
 import { inTransaction } from '../../runtime/transaction.js';
@@ -74,11 +74,21 @@ function sideOf(id: number, customer: JsonRow, address: JsonRow | undefined, pro
   return { id, values, provenance };
 }
 
+/** The kept customer's provenance rows after the merge: its own, but the fields the dropped customer gives or clears. */
+function keptProvenanceAfter(rows: readonly JsonRow[], plan: MergePlan, keepId: number, dropId: number): JsonRow[] {
+  const replaced = new Set<string>([...plan.provenanceFromDropped, ...plan.provenanceCleared]);
+  const taken = new Set<string>(plan.provenanceFromDropped);
+  return [
+    ...rows.filter((r) => r.customer_id === keepId && !replaced.has(String(r.field))),
+    ...rows.filter((r) => r.customer_id === dropId && taken.has(String(r.field))),
+  ];
+}
+
 /**
  * Merges customer `dropId` into `keepId` in one transaction (see
  * docs/dedup-and-merge.md): folds the dropped values under the survivorship
  * rules, moves the dropped customer's audit rows, provenance of the values it
- * gives, and aliases, adds its email as an alias, deletes it (and its address
+ * gives, activity (the later last seen) and aliases, adds its email as an alias, deletes it (and its address
  * unless shared), and audits each changed field plus one `merge` row whose
  * old_value is a JSON snapshot of everything needed to reverse the merge by hand.
  */
@@ -108,6 +118,7 @@ async function mergeInTransaction(client: pg.PoolClient, rules: PriorityRules, r
     addressIds.length === 0 ? [] : (await client.query<{ id: number; row: JsonRow }>(SQL.LOCK_ADDRESSES, [addressIds])).rows.map((r) => [r.id, r.row]),
   );
   const provenance = (await client.query<{ row: JsonRow }>(SQL.SELECT_PROVENANCE, [[keepId, dropId]])).rows.map((r) => r.row);
+  const activity = new Map((await client.query<{ customer_id: number; row: JsonRow }>(SQL.SELECT_ACTIVITY, [[keepId, dropId]])).rows.map((r) => [r.customer_id, r.row]));
   const keptAddress = keptAddressId === null ? undefined : addresses.get(keptAddressId);
   const droppedAddress = droppedAddressId === null ? undefined : addresses.get(droppedAddressId);
   const plan = planMerge(sideOf(keepId, kept, keptAddress, provenance), sideOf(dropId, dropped, droppedAddress, provenance), rules);
@@ -116,8 +127,7 @@ async function mergeInTransaction(client: pg.PoolClient, rules: PriorityRules, r
   const reason = `merge of customer ${dropId}: ${request.reason}`;
   const movedLogIds = (await client.query<{ id: number }>(SQL.MOVE_LOGS, [keepId, dropId])).rows.map((r) => r.id).sort((a, b) => a - b);
   const movedAliases = (await client.query<{ email: string }>(SQL.MOVE_ALIASES, [keepId, dropId])).rows.map((r) => r.email).sort();
-  if (plan.provenanceFromDropped.length > 0) await client.query(SQL.TAKE_PROVENANCE, [keepId, dropId, plan.provenanceFromDropped]);
-  if (plan.provenanceCleared.length > 0) await client.query(SQL.CLEAR_PROVENANCE, [keepId, plan.provenanceCleared]);
+  await client.query(SQL.WRITE_KEPT_STATE, [keepId, JSON.stringify(keptProvenanceAfter(provenance, plan, keepId, dropId)), dropId]);
 
   let addressId = keptAddressId;
   if (plan.addressChanged) {
@@ -144,7 +154,7 @@ async function mergeInTransaction(client: pg.PoolClient, rules: PriorityRules, r
   const alias = droppedEmail === null || droppedEmail.trim() === '' ? null : droppedEmail.trim().toLowerCase();
   if (alias !== null) await client.query(SQL.ADD_ALIAS, [alias, keepId, reason]);
 
-  const snapshot = mergeSnapshot({ keepId, keptAddressId, dropped, droppedAddress, provenance, plan, movedLogIds, movedAliases });
+  const snapshot = mergeSnapshot({ keepId, keptAddressId, dropped, droppedAddress, provenance, activity, plan, movedLogIds, movedAliases });
   const logged = await client.query<{ id: number }>(SQL.INSERT_LOGS, [[keepId], ['merge'], [JSON.stringify(snapshot)], [String(keepId)], [changedBy], [reason]]);
   return {
     keepId,

@@ -10,6 +10,8 @@ export interface SnapshotInput {
   dropped: JsonRow;
   droppedAddress: JsonRow | undefined;
   provenance: readonly JsonRow[];
+  /** The customers' last seen (custsync.customer_state), by id; absent when it had no state row. */
+  activity: ReadonlyMap<number, JsonRow>;
   plan: MergePlan;
   movedLogIds: number[];
   movedAliases: string[];
@@ -20,6 +22,8 @@ export interface SnapshotInput {
  * needs: the dropped customer's rows as they were (to re-insert them with
  * jsonb_populate_record), which audit rows and aliases moved, and what the
  * kept customer had before in the fields and provenance the merge changed.
+ * `dropped.last_seen` (its activity) came later within format 1: a script
+ * reading it must accept its absence.
  * The reversal script in docs/dedup-and-merge.md reads these keys: change
  * them only with a new format number and a script for it.
  */
@@ -35,6 +39,7 @@ export function mergeSnapshot(input: SnapshotInput): JsonRow {
       provenance: input.provenance.filter((p) => p.customer_id === dropId),
       aliases: input.movedAliases,
       log_ids: input.movedLogIds,
+      last_seen: input.activity.get(Number(dropId)) ?? null,
     },
     kept_before: {
       values: Object.fromEntries(input.plan.fields.filter((f) => input.plan.changed.includes(f.field)).map((f) => [f.field, f.before])),

@@ -80,18 +80,27 @@ UPDATE customer_logs SET customer_id = $1 WHERE customer_id = $2 RETURNING id`;
 export const MOVE_ALIASES = `
 UPDATE custsync.email_aliases SET customer_id = $1 WHERE customer_id = $2 RETURNING email`;
 
-/** Copies the dropped customer's provenance rows of fields $3 to the kept customer, exact to the microsecond. */
-export const TAKE_PROVENANCE = `
-INSERT INTO custsync.field_provenance AS p (customer_id, field, platform, priority, event_time, event_id)
-SELECT $1, d.field, d.platform, d.priority, d.event_time, d.event_id
-  FROM custsync.field_provenance d
- WHERE d.customer_id = $2 AND d.field = ANY($3::text[])
-ON CONFLICT (customer_id, field) DO UPDATE
-   SET platform = EXCLUDED.platform, priority = EXCLUDED.priority, event_time = EXCLUDED.event_time,
-       event_id = EXCLUDED.event_id, updated_at = CURRENT_TIMESTAMP`;
+/** Both customers' activity, for the snapshot (to_jsonb keeps the microseconds). */
+export const SELECT_ACTIVITY = `
+SELECT s.customer_id, jsonb_build_object('last_seen_at', s.last_seen_at, 'last_seen_platform', s.last_seen_platform) AS row
+  FROM custsync.customer_state s WHERE s.customer_id = ANY($1::int[])`;
 
-export const CLEAR_PROVENANCE = `
-DELETE FROM custsync.field_provenance WHERE customer_id = $1 AND field = ANY($2::text[])`;
+/**
+ * The kept customer's state after the merge: its provenance from $2 (rows as
+ * the field_provenance view shows them, exact to the microsecond) and the
+ * later of both customers' last seen ($3 the dropped customer).
+ */
+export const WRITE_KEPT_STATE = `
+INSERT INTO custsync.customer_state AS s (customer_id, provenance, last_seen_at, last_seen_platform)
+SELECT $1::int, custsync.provenance_document($2::jsonb), d.last_seen_at, d.last_seen_platform
+  FROM (SELECT 1) AS one
+  LEFT JOIN custsync.customer_state d ON d.customer_id = $3::int
+ON CONFLICT (customer_id) DO UPDATE
+   SET provenance = EXCLUDED.provenance,
+       last_seen_at = GREATEST(s.last_seen_at, EXCLUDED.last_seen_at),
+       last_seen_platform = CASE WHEN s.last_seen_at IS NULL OR EXCLUDED.last_seen_at > s.last_seen_at
+                                 THEN EXCLUDED.last_seen_platform ELSE s.last_seen_platform END,
+       updated_at = CURRENT_TIMESTAMP`;
 
 export const UPDATE_ADDRESS = `
 UPDATE addresses
@@ -116,7 +125,7 @@ INSERT INTO customer_logs (customer_id, field_name, old_value, new_value, change
 SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
 RETURNING id`;
 
-/** Its provenance rows go with it (ON DELETE CASCADE); its logs and aliases were moved before. */
+/** Its state row goes with it (the cleanup trigger); its logs and aliases were moved before. */
 export const DELETE_CUSTOMER = `DELETE FROM customers WHERE id = $1`;
 
 /** The dropped customer's address, unless someone else still points at it. */

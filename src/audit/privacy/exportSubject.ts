@@ -28,6 +28,9 @@ const SELECT_PROVENANCE = `
 SELECT field, platform, priority, event_time, event_id, updated_at
   FROM custsync.field_provenance WHERE customer_id = $1 ORDER BY field`;
 
+const SELECT_ACTIVITY = `
+SELECT last_seen_at, last_seen_platform FROM custsync.customer_state WHERE customer_id = $1 AND last_seen_at IS NOT NULL`;
+
 const SELECT_ALIASES = `
 SELECT email, reason, created_at FROM custsync.email_aliases WHERE customer_id = $1 ORDER BY email`;
 
@@ -56,6 +59,8 @@ export interface CustomerExport {
   auditHistory: Row[];
   /** Which platform set each current value, when (custsync.field_provenance). */
   provenance: Row[];
+  /** When a source last sent an event about the person, and which (custsync.customer_state). */
+  activity: Row | null;
   /** Other emails merged into this customer. */
   aliases: Row[];
 }
@@ -79,6 +84,7 @@ const NOTHING: Omit<CustomerExport, 'customer'> & { customer: null } = {
   addresses: [],
   auditHistory: [],
   provenance: [],
+  activity: null,
   aliases: [],
 };
 
@@ -92,6 +98,7 @@ async function customerExport(client: PoolClient, id: number): Promise<CustomerE
     addresses,
     auditHistory: (await client.query<Row>(SELECT_AUDIT, [id])).rows,
     provenance: (await client.query<Row>(SELECT_PROVENANCE, [id])).rows,
+    activity: (await client.query<Row>(SELECT_ACTIVITY, [id])).rows[0] ?? null,
     aliases: (await client.query<Row>(SELECT_ALIASES, [id])).rows,
   };
 }

@@ -21,7 +21,7 @@ export interface ForgetTarget {
   requests: readonly ForgetRequest[];
   /** Who asked for customers selected by id (retention). */
   requester?: Requester;
-  /** Customers selected by id are skipped unless their updated_at is still before this. */
+  /** Customers selected by id (not by email) are skipped unless their last activity is still before this. */
   inactiveBefore?: Date;
 }
 
@@ -60,7 +60,14 @@ export async function lockAndPlan(client: PoolClient, target: ForgetTarget): Pro
   await client.query(SQL.LOCK_SUPPRESSIONS);
   const aliasRows = target.emails.length > 0 ? (await client.query<{ email: string; customer_id: number }>(SQL.SELECT_ALIASES_BY_EMAIL, [target.emails])).rows : [];
   const byId = [...new Set([...target.customerIds, ...aliasRows.map((a) => a.customer_id)])];
-  const rows = (await client.query<CustomerRow>(SQL.LOCK_CUSTOMERS, [target.emails, byId, target.inactiveBefore ?? null])).rows;
+  const locked = (await client.query<CustomerRow>(SQL.LOCK_CUSTOMERS, [target.emails, byId])).rows;
+  const cameBack = new Set<number>();
+  if (target.inactiveBefore && target.customerIds.length > 0) {
+    const byEmail = new Set(locked.filter((r) => r.email_key !== null && target.emails.includes(r.email_key)).map((r) => r.id));
+    const retained = target.customerIds.filter((id) => !byEmail.has(id));
+    for (const r of (await client.query<{ id: number }>(SQL.ACTIVE_SINCE, [retained, target.inactiveBefore])).rows) cameBack.add(r.id);
+  }
+  const rows = locked.filter((r) => !cameBack.has(r.id));
   const ids = rows.map((r) => r.id);
   const addressIds = rows.map((r) => r.address_id).filter((id): id is number => id !== null);
   const addresses = new Map<number, AddressRow>();

@@ -2,30 +2,34 @@ import type { Pool } from 'pg';
 import { toPgInterval, type Duration } from './duration.js';
 import type { Forgetter } from './Forgetter.js';
 import { PSEUDONYM_EMAIL, type Requester } from './plan.js';
+import { lastActivity } from './sql.js';
 
 /**
- * Retention policy: customers with no update for `retention.inactiveAfter`
+ * Retention policy: customers with no activity for `retention.inactiveAfter`
  * are anonymized through the forget transaction (changed_by 'Retention
- * Policy'). Selection pages through customers by id (keyset), so a sweep over
- * millions holds no long transaction and no offset scan.
+ * Policy'). Activity is the later of the last change (updated_at) and the last
+ * event any source sent (last_seen_at): a paying customer whose data has not
+ * changed in years is active. Selection pages through customers by id
+ * (keyset), so a sweep over millions holds no long transaction and no offset scan.
  */
 
 const CUTOFF = `SELECT now() - $1::interval AS cutoff`;
 
-const INACTIVE = `updated_at < $1::timestamptz AND (email IS NULL OR email !~ $2)`;
+const INACTIVE = `FROM customers c LEFT JOIN custsync.customer_state s ON s.customer_id = c.id
+ WHERE ${lastActivity('c', 's')} < $1::timestamptz AND (c.email IS NULL OR c.email !~ $2)`;
 
-const COUNT_INACTIVE = `SELECT count(*)::text AS n FROM customers WHERE ${INACTIVE}`;
+const COUNT_INACTIVE = `SELECT count(*)::text AS n ${INACTIVE}`;
 
 const INACTIVE_PAGE = `
-SELECT id, email, updated_at FROM customers
- WHERE ${INACTIVE} AND id > $3
- ORDER BY id
+SELECT c.id, c.email, ${lastActivity('c', 's')} AS last_active ${INACTIVE} AND c.id > $3
+ ORDER BY c.id
  LIMIT $4`;
 
 export interface RetentionCandidate {
   id: number;
   email: string | null;
-  updatedAt: Date;
+  /** The later of its last change and its last event. */
+  lastActive: Date;
 }
 
 /** The instant before which a customer counts as inactive, computed by Postgres (calendar-aware). */
@@ -36,7 +40,7 @@ export async function retentionCutoff(pool: Pool, inactiveAfter: Duration): Prom
   return cutoff;
 }
 
-/** Customers not updated since `cutoff` and not pseudonymized yet. */
+/** Customers with no activity since `cutoff` and not pseudonymized yet. */
 export async function countInactive(pool: Pool, cutoff: Date): Promise<number> {
   const { rows } = await pool.query<{ n: string }>(COUNT_INACTIVE, [cutoff, PSEUDONYM_EMAIL.source]);
   return Number(rows[0]?.n ?? 0);
@@ -46,9 +50,9 @@ export async function countInactive(pool: Pool, cutoff: Date): Promise<number> {
 export async function* inactiveCustomers(pool: Pool, cutoff: Date, pageSize: number): AsyncGenerator<RetentionCandidate[]> {
   let after = 0;
   for (;;) {
-    const { rows } = await pool.query<{ id: number; email: string | null; updated_at: Date }>(INACTIVE_PAGE, [cutoff, PSEUDONYM_EMAIL.source, after, pageSize]);
+    const { rows } = await pool.query<{ id: number; email: string | null; last_active: Date }>(INACTIVE_PAGE, [cutoff, PSEUDONYM_EMAIL.source, after, pageSize]);
     if (rows.length === 0) return;
-    yield rows.map((r) => ({ id: r.id, email: r.email, updatedAt: r.updated_at }));
+    yield rows.map((r) => ({ id: r.id, email: r.email, lastActive: r.last_active }));
     after = rows[rows.length - 1]?.id ?? after;
     if (rows.length < pageSize) return;
   }

@@ -22,11 +22,18 @@ export const SELECT_ALIASES_BY_EMAIL = `
 SELECT email, customer_id FROM custsync.email_aliases WHERE email = ANY($1::text[])`;
 
 /**
+ * When a customer was last active: the later of its last change and the last
+ * event any source sent about it (a webhook repeating unchanged data is
+ * activity, not change). Retention and the inactivity report read it.
+ */
+export function lastActivity(customer: string, state: string): string {
+  return `GREATEST(${customer}.updated_at, ${state}.last_seen_at)`;
+}
+
+/**
  * The customers to anonymize, by email (case-insensitive, idx_customers_email_lower)
  * or id, locked in id order like the engine locks them. `pseudonym_taken`: the
- * seed's pseudonym of this email already belongs to another customer. $3,
- * when set, keeps only customers selected by id that are still inactive
- * (retention re-checks under the lock: the person may have come back).
+ * seed's pseudonym of this email already belongs to another customer.
  */
 export const LOCK_CUSTOMERS = `
 SELECT c.id, c.email, lower(c.email) AS email_key, c.name, c.customer_id, c.phone_local_code, c.phone_number,
@@ -34,10 +41,23 @@ SELECT c.id, c.email, lower(c.email) AS email_key, c.name, c.customer_id, c.phon
        EXISTS (SELECT 1 FROM customers o
                 WHERE o.email = CONCAT('deleted_', MD5(c.email), '@anonymous.com') AND o.id <> c.id) AS pseudonym_taken
   FROM customers c
- WHERE lower(c.email) = ANY($1::text[])
-    OR (c.id = ANY($2::int[]) AND ($3::timestamptz IS NULL OR c.updated_at < $3::timestamptz))
+ WHERE c.id = ANY(ARRAY(SELECT x.id FROM unnest($1::text[]) AS k(email) JOIN customers x ON lower(x.email) = k.email
+                        UNION
+                        SELECT unnest($2::int[])))
  ORDER BY c.id
    FOR UPDATE OF c`;
+
+/**
+ * Of customers selected by id for retention, those active since $2, read
+ * after they are locked (an event the engine applied meanwhile moved their
+ * last seen): the person came back, so they are left alone.
+ */
+export const ACTIVE_SINCE = `
+SELECT c.id
+  FROM unnest($1::int[]) AS k(id)
+  JOIN customers c ON c.id = k.id
+  LEFT JOIN custsync.customer_state s ON s.customer_id = c.id
+ WHERE ${lastActivity('c', 's')} >= $2::timestamptz`;
 
 export const LOCK_ADDRESSES = `
 SELECT id, address, number, complement, neighborhood, zip_code, ip
@@ -57,7 +77,7 @@ export const CUSTOMERS_WITH_UNSCRUBBED_LOGS = `
 SELECT DISTINCT customer_id FROM customer_logs WHERE customer_id = ANY($1::int[]) AND ${UNSCRUBBED}`;
 
 export const CUSTOMERS_WITH_PROVENANCE = `
-SELECT DISTINCT customer_id FROM custsync.field_provenance WHERE customer_id = ANY($1::int[])`;
+SELECT customer_id FROM custsync.customer_state WHERE customer_id = ANY($1::int[]) AND provenance IS NOT NULL`;
 
 export const EXISTING_SUPPRESSIONS = `
 SELECT email_hash::text AS email_hash FROM custsync.suppressions WHERE email_hash = ANY($1::text[])`;
@@ -100,7 +120,10 @@ UPDATE customers AS c
   FROM unnest($1::int[], $2::text[]) AS v(id, email_change)
  WHERE c.id = v.id`;
 
-export const DELETE_PROVENANCE = `DELETE FROM custsync.field_provenance WHERE customer_id = ANY($1::int[])`;
+/** Who set the (now erased) values goes; the last-seen activity stays, as pseudonymized analytics. */
+export const DELETE_PROVENANCE = `
+UPDATE custsync.customer_state SET provenance = NULL, updated_at = CURRENT_TIMESTAMP
+ WHERE customer_id = ANY($1::int[]) AND provenance IS NOT NULL`;
 
 export const DELETE_ALIASES = `DELETE FROM custsync.email_aliases WHERE customer_id = ANY($1::int[])`;
 

@@ -63,7 +63,7 @@ export const Provenance = z
     event_time: z.string().describe('Time of the source event that set the value. ISO-8601, UTC.'),
     event_id: z.string().nullable().describe('Id of that source event.'),
   })
-  .describe('Who set the current value of a field (custsync.field_provenance), as written in this transaction.');
+  .describe('Who set the current value of a field, from the provenance this transaction wrote (custsync.customer_state; the view custsync.field_provenance shows it per field).');
 export type Provenance = z.infer<typeof Provenance>;
 
 export const FieldChange = z
@@ -73,7 +73,7 @@ export const FieldChange = z
     new: text('Value after the transaction.'),
     changed_by: z.string().nullable().describe('customer_logs.changed_by of the change: platform, operator:<name>, the database user, or e.g. GDPR Request.'),
     reason: z.string().nullable().describe('customer_logs.reason, when the writer gave one.'),
-    provenance: Provenance.nullable().describe('The field provenance written by this transaction; null when none was (e.g. a value cleared by hand).'),
+    provenance: Provenance.nullable().describe('The provenance of the new value, as this transaction wrote it; null when it wrote none for the field (e.g. a value cleared by hand).'),
   })
   .describe('One field whose value differs between before and after.');
 export type FieldChange = z.infer<typeof FieldChange>;
@@ -109,7 +109,7 @@ export const ChangeEvent = z
     changed_by: z.array(z.string()).describe('Every distinct customer_logs.changed_by of this customer in the transaction, in order.'),
     sources: z
       .array(z.object({ platform: z.string(), event_id: z.string().nullable() }))
-      .describe('Source platforms and event ids whose values this transaction wrote (from field provenance), in order.'),
+      .describe('Source platforms and event ids of the changed values (from their provenance), each once, in field order.'),
     pseudonymized: z.boolean().describe('The transaction pseudonymized the customer (right to be forgotten): before and old values carry no personal data.'),
     source: EventSource,
     ts_ms: z.number().int().describe('When custsync built the event, epoch milliseconds (differs between re-publications).'),

@@ -1,7 +1,8 @@
 import { ADDRESS_FIELDS, CUSTOMER_FIELDS } from '../../unifier/fields.js';
 import { SCHEMA_VERSION, type ChangeEvent, type CustomerImage, type EventSource, type FieldChange, type MainAddress, type TrackedField } from './ChangeEvent.js';
 import type { RowHistory, TransactionDigest } from './digest.js';
-import type { AddressRow, AuditRow, CustomerRow, ProvenanceRow } from './rows.js';
+import { provenanceSources, type ProvenanceSource } from '../../unifier/provenanceJson.js';
+import type { AddressRow, AuditRow, CustomerRow } from './rows.js';
 
 /** State from outside the transaction (the publisher's address cache and queries). */
 export interface Lookups {
@@ -54,13 +55,23 @@ function sameUntracked(a: CustomerImage, b: CustomerImage): boolean {
   );
 }
 
+/** The provenance document the transaction wrote for a customer, per field (empty when it wrote none). */
+function provenanceOf(text: string | null | undefined): Map<string, ProvenanceSource> {
+  if (text === null || text === undefined) return new Map();
+  try {
+    return provenanceSources(JSON.parse(text));
+  } catch {
+    return new Map(); // a document custsync did not write (a hand edit of the state row): the fields show no provenance
+  }
+}
+
 /** The fields whose values differ, with who changed them (the last audit row of the field) and their provenance. */
-function diff(before: CustomerImage | null, after: CustomerImage | null, audit: readonly AuditRow[], provenance: Map<string, ProvenanceRow | null> | undefined, soleWriter: string | null): FieldChange[] {
+function diff(before: CustomerImage | null, after: CustomerImage | null, audit: readonly AuditRow[], provenance: Map<string, ProvenanceSource>, soleWriter: string | null): FieldChange[] {
   const changes: FieldChange[] = [];
   const add = (field: TrackedField, oldValue: string | null, newValue: string | null) => {
     let last: AuditRow | undefined;
     for (const row of audit) if (row.field === field) last = row;
-    const row = provenance?.get(field);
+    const row = provenance.get(field);
     changes.push({
       field,
       old: oldValue,
@@ -94,9 +105,10 @@ function changedByOf(audit: readonly AuditRow[]): string[] {
   return out;
 }
 
-function sourcesOf(provenance: Map<string, ProvenanceRow | null> | undefined): ChangeEvent['sources'] {
+/** The sources of the changed values, each once, in field order. */
+function sourcesOf(changes: readonly FieldChange[]): ChangeEvent['sources'] {
   const out: ChangeEvent['sources'] = [];
-  for (const row of provenance?.values() ?? []) {
+  for (const { provenance: row } of changes) {
     if (row && !out.some((s) => s.platform === row.platform && s.event_id === row.event_id)) out.push({ platform: row.platform, event_id: row.event_id });
   }
   return out;
@@ -146,8 +158,7 @@ export function assembleEvents(digest: TransactionDigest, lookups: Lookups, cont
     const op = !before ? 'c' : !after ? 'd' : 'u';
     const audit = digest.audit.get(id) ?? [];
     const changedBy = changedByOf(audit);
-    const provenance = digest.provenance.get(id);
-    const changes = op === 'd' ? [] : diff(before, after, audit, provenance, changedBy.length === 1 ? (changedBy[0] ?? null) : null);
+    const changes = op === 'd' ? [] : diff(before, after, audit, provenanceOf(digest.provenance.get(id)), changedBy.length === 1 ? (changedBy[0] ?? null) : null);
     if (op === 'u' && changes.length === 0 && before && after && sameUntracked(before, after)) continue;
     const pseudonymized = digest.pseudonymized.has(id);
     if (pseudonymized) {
@@ -163,7 +174,7 @@ export function assembleEvents(digest: TransactionDigest, lookups: Lookups, cont
       after,
       changes,
       changed_by: changedBy,
-      sources: sourcesOf(provenance),
+      sources: sourcesOf(changes),
       pseudonymized,
       source,
       ts_ms: context.now,

@@ -1,14 +1,14 @@
 import type { TableRef } from '../../runtime/replication/slots.js';
 import type { WalChange, WalRow, WalTransaction } from '../../runtime/replication/stream.js';
 import { parseSnapshotMessage, SNAPSHOT_PREFIX, type SnapshotRow } from './snapshot.js';
-import { addressRow, auditRow, customerRow, provenanceKey, provenanceRow, type AddressRow, type AuditRow, type CustomerRow, type ProvenanceRow } from './rows.js';
+import { addressRow, auditRow, customerRow, stateRow, type AddressRow, type AuditRow, type CustomerRow } from './rows.js';
 
 /** The tables the publication carries. */
 export const PUBLISHED_TABLES: readonly TableRef[] = [
   { schema: 'public', table: 'customers' },
   { schema: 'public', table: 'addresses' },
   { schema: 'public', table: 'customer_logs' },
-  { schema: 'custsync', table: 'field_provenance' },
+  { schema: 'custsync', table: 'customer_state' },
 ];
 
 /** Tables whose updates and deletes must carry full before-images. */
@@ -33,8 +33,13 @@ export interface TransactionDigest {
   addresses: Map<number, RowHistory<AddressRow>>;
   /** customer_logs rows inserted, per customer, in order. */
   audit: Map<number, AuditRow[]>;
-  /** field_provenance written per customer and field; null when the row was deleted. */
-  provenance: Map<number, Map<string, ProvenanceRow | null>>;
+  /**
+   * The provenance document (custsync.customer_state, as JSON text) of each
+   * customer whose state row this transaction wrote; null when it wrote none
+   * or deleted it. Parsed only for customers that get an event: most state
+   * writes only move last seen.
+   */
+  provenance: Map<number, string | null>;
   /** Customers with the pseudonymization audit row in this transaction. */
   pseudonymized: Set<number>;
   /** customers or addresses truncated (TRUNCATE carries no rows: no events). */
@@ -91,13 +96,9 @@ export function digestTransaction(tx: WalTransaction): TransactionDigest {
       const row = auditRow(change.after);
       push(digest.audit, row.customerId, row);
       if (row.field === PSEUDONYMIZATION_FIELD) digest.pseudonymized.add(row.customerId);
-    } else if (table === 'custsync.field_provenance') {
-      const row = change.after ? provenanceRow(change.after) : null;
-      const key = row ?? (change.before ? provenanceKey(change.before) : null);
-      if (!key) continue;
-      const fields = digest.provenance.get(key.customerId) ?? new Map<string, ProvenanceRow | null>();
-      fields.set(key.field, row);
-      digest.provenance.set(key.customerId, fields);
+    } else if (table === 'custsync.customer_state') {
+      const row = stateRow(change.after ?? change.before);
+      if (row) digest.provenance.set(row.customerId, change.after ? row.provenance : null);
     }
   }
   return digest;

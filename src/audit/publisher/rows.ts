@@ -1,5 +1,5 @@
 import type { WalRow } from '../../runtime/replication/stream.js';
-import type { CustomerImage, MainAddress, Provenance } from './ChangeEvent.js';
+import type { CustomerImage, MainAddress } from './ChangeEvent.js';
 
 /*
  * Rows of the tables the publisher reads, typed. They come from the stream
@@ -20,10 +20,6 @@ export interface AuditRow {
   reason: string | null;
 }
 
-export interface ProvenanceRow extends Provenance {
-  customerId: number;
-  field: string;
-}
 
 function text(value: unknown): string | null {
   if (value === null || value === undefined) return null;
@@ -126,18 +122,8 @@ export function auditRow(row: WalRow): AuditRow {
   };
 }
 
-export function provenanceRow(row: WalRow): ProvenanceRow {
-  return {
-    customerId: requiredInt(row.customer_id, 'field_provenance.customer_id'),
-    field: String(row.field),
-    platform: String(row.platform),
-    priority: int(row.priority),
-    event_time: timestamp(row.event_time) ?? '',
-    event_id: text(row.event_id),
-  };
-}
-
-/** Key of a provenance row from a delete (the primary key is all pgoutput sends). */
-export function provenanceKey(row: WalRow): { customerId: number; field: string } {
-  return { customerId: requiredInt(row.customer_id, 'field_provenance.customer_id'), field: String(row.field) };
+/** A custsync.customer_state row: its customer and provenance document (JSON text; null when absent or unchanged TOAST). */
+export function stateRow(row: WalRow | null): { customerId: number; provenance: string | null } | null {
+  if (!row) return null;
+  return { customerId: requiredInt(row.customer_id, 'customer_state.customer_id'), provenance: text(row.provenance) };
 }

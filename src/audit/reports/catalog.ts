@@ -47,7 +47,7 @@ export const REPORTS: readonly ReportDefinition[] = [
   report({ name: 'dead-letters', description: 'data health: messages dead-lettered, by reason and platform', sql: SQL.DEAD_LETTERS }),
   report({
     name: 'inactive',
-    description: 'customers unchanged for more than --days days (default 180), longest idle first',
+    description: 'customers with no activity (no change and no event from any source) for more than --days days (default 180), longest idle first',
     sql: SQL.INACTIVE,
     params: (o) => [o.days, o.limit],
     options: ['days', 'limit', 'reveal'],

@@ -1,3 +1,5 @@
+import { lastActivity } from '../privacy/sql.js';
+
 /**
  * One query per report. The change analysis, geography and inactivity
  * queries start from the seed's (domain_customers_ecosystem_001); the data
@@ -112,14 +114,19 @@ SELECT reason, platform, count, last_at
   FROM custsync.dead_letter_counts
  ORDER BY reason, count DESC, platform`;
 
-/** Customers whose row has not changed in $1 days, longest idle first; at most $2 rows (NULL: all). */
+/**
+ * Customers with no activity in $1 days, longest idle first; at most $2 rows
+ * (NULL: all). Activity is the later of the last change and the last event
+ * any source sent (a webhook repeating unchanged data counts).
+ */
 export const INACTIVE = `
-SELECT c.id, c.email, c.updated_at,
-       floor(extract(epoch FROM now() - c.updated_at) / 86400)::int AS days_inactive
+SELECT c.id, c.email, c.updated_at, s.last_seen_at,
+       floor(extract(epoch FROM now() - ${lastActivity('c', 's')}) / 86400)::int AS days_inactive
   FROM customers c
- WHERE c.updated_at < now() - make_interval(days => $1::int)
+  LEFT JOIN custsync.customer_state s ON s.customer_id = c.id
+ WHERE ${lastActivity('c', 's')} < now() - make_interval(days => $1::int)
    AND coalesce(c.email, '') NOT LIKE 'deleted\\_%@anonymous.com'
- ORDER BY c.updated_at, c.id
+ ORDER BY ${lastActivity('c', 's')}, c.id
  LIMIT $2::bigint`;
 
 /** Customers by country of their main address (NULL: no address or no country). */

@@ -1,7 +1,7 @@
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { createPool } from '../../runtime/db.js';
-import { normalizeOptionsFromConfig, rulesFromConfig } from '../../runtime/daemon.js';
+import { engineOptionsFromConfig, normalizeOptionsFromConfig, rulesFromConfig } from '../../runtime/daemon.js';
 import { UserError } from '../../runtime/errors.js';
 import { componentLogger } from '../../runtime/logger.js';
 import { BatchEngine } from '../../unifier/engine/BatchEngine.js';
@@ -47,7 +47,7 @@ export function registerCustomerCommands(program: Command): void {
       try {
         const { rows } = await pool.query('SELECT 1 FROM customers WHERE lower(email) = $1', [normalized.record.email]);
         if (rows.length === 0) throw new UserError('CUSTSYNC_USAGE', `no customer with email ${normalized.record.email}`);
-        const engine = new BatchEngine(pool, rulesFromConfig(config), componentLogger(logger, 'engine'), { maxAttempts: config.unifier.maxAttempts });
+        const engine = new BatchEngine(pool, rulesFromConfig(config), componentLogger(logger, 'engine'), engineOptionsFromConfig(config));
         const result = await engine.apply({ records: [normalized.record] });
         process.stdout.write(
           result.auditRows > 0

@@ -32,12 +32,12 @@ export function registerRetentionCommands(program: Command): void {
       try {
         const cutoff = await retentionCutoff(pool, parsed.duration);
         const total = await countInactive(pool, cutoff);
-        const since = `no update since ${cutoff.toISOString()} (retention.inactiveAfter ${label})`;
+        const since = `no activity since ${cutoff.toISOString()} (retention.inactiveAfter ${label})`;
         if (options.dryRun) {
           process.stdout.write(`dry run: ${total} customer(s) with ${since} would be anonymized\n`);
           for await (const page of inactiveCustomers(pool, cutoff, config.retention.batchSize)) {
             for (const c of page) {
-              process.stdout.write(`  customer ${c.id} ${c.email === null ? '(no email)' : maskEmail(c.email)} last updated ${c.updatedAt.toISOString()}\n`);
+              process.stdout.write(`  customer ${c.id} ${c.email === null ? '(no email)' : maskEmail(c.email)} last active ${c.lastActive.toISOString()}\n`);
             }
           }
           process.stdout.write('dry run: nothing changed\n');

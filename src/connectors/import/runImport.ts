@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import type { Config } from '../../runtime/config.js';
 import { createPool } from '../../runtime/db.js';
-import { normalizeOptionsFromConfig, rulesFromConfig } from '../../runtime/daemon.js';
+import { engineOptionsFromConfig, normalizeOptionsFromConfig, rulesFromConfig } from '../../runtime/daemon.js';
 import type { Logger } from '../../runtime/logger.js';
 import { Metrics } from '../../runtime/metrics.js';
 import { BatchEngine } from '../../unifier/engine/BatchEngine.js';
@@ -67,7 +67,7 @@ export async function runImport(
     const stored = await storedImportPosition(pool, request.file.sha256);
     const resumeAt = stored ?? 1n;
     const keptRejects = await rejects.prepare(stored);
-    const engine = new BatchEngine(pool, rulesFromConfig(config), logger.child({ component: 'engine' }), { maxAttempts: config.unifier.maxAttempts });
+    const engine = new BatchEngine(pool, rulesFromConfig(config), logger.child({ component: 'engine' }), engineOptionsFromConfig(config));
     // Bad lines are reported by the rejects file; the unifier's per-letter warnings would repeat them.
     const unifierLogger = logger.child({ component: 'unifier' }, { level: 'error' });
     const unifier = new Unifier(pool, engine, rejects, new Metrics(), unifierLogger, normalizeOptionsFromConfig(config));

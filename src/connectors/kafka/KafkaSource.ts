@@ -224,23 +224,32 @@ export class KafkaSource extends SourceConnector {
     }
     if (!allowed) return;
     const chunkSize = this.config.unifier.batchSize;
-    for (let start = 0; start < batch.messages.length; start += chunkSize) {
-      if (!isRunning() || isStale()) return;
+    // Chunk N+1 is decoded and normalized (CPU) while Postgres applies chunk N.
+    const prepare = (start: number) => {
       const messages = batch.messages.slice(start, start + chunkSize);
       const last = messages[messages.length - 1];
-      if (!last) return;
+      if (!last) return undefined;
       const next = BigInt(last.offset) + 1n;
       this.metrics.messagesConsumed.inc({ platform: context.platform }, messages.length);
       const items = messages.map((m) => decodeMessage(batch.topic, batch.partition, m, context));
+      return { last, next, batch: this.unifier.prepare({ items, advance: [{ stream, partition: batch.partition, next }] }) };
+    };
+    let upcoming = prepare(0);
+    for (let start = 0; upcoming; start += chunkSize) {
+      if (!isRunning() || isStale()) return;
+      const { last, next, batch: prepared } = upcoming;
+      const delivering = this.deliver(
+        prepared,
+        async () => {
+          resolveOffset(last.offset);
+          await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next.toString() }]);
+        },
+        { shouldStop: () => !isRunning() || isStale(), onWait: heartbeat },
+      );
+      delivering.catch(() => undefined); // awaited below, after the next chunk is prepared
+      upcoming = start + chunkSize < batch.messages.length ? prepare(start + chunkSize) : undefined;
       try {
-        await this.deliver(
-          { items, advance: [{ stream, partition: batch.partition, next }] },
-          async () => {
-            resolveOffset(last.offset);
-            await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next.toString() }]);
-          },
-          { shouldStop: () => !isRunning() || isStale(), onWait: heartbeat },
-        );
+        await delivering;
       } catch (err) {
         if (err instanceof StoppedError) return; // not committed: redelivered to whoever owns the partition next
         throw err;

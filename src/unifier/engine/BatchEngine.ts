@@ -1,13 +1,16 @@
-import type { Pool, PoolClient } from 'pg';
-import { ADDRESS_FIELDS, CUSTOMER_FIELDS, isField, type Field } from '../fields.js';
+import type { Pool } from 'pg';
+import { ADDRESS_FIELDS, CUSTOMER_FIELDS } from '../fields.js';
 import type { NormalizedRecord } from '../normalize/index.js';
 import type { SourcePosition } from '../SourceRecord.js';
 import { advancesFor, isApplied, mergeAdvances, storedKey, type PositionAdvance } from '../positions.js';
 import type { PriorityRules } from '../priorities.js';
 import { emailHash } from '../emailHash.js';
-import { emptyValues, type CustomerState, type Provenance } from '../survivorship.js';
-import { emptyPlan, planBatch, type CustomerRecords, type CustomerWrite, type IndexedRecord, type LoadedCustomer, type ProvenanceWrite, type WritePlan } from './plan.js';
+import { decodeProvenance } from '../provenanceJson.js';
+import { emptyValues, type CustomerState } from '../survivorship.js';
+import type { CopyValue } from './copy.js';
+import { emptyPlan, planBatch, type AddressWrite, type CustomerRecords, type CustomerWrite, type IndexedRecord, type LoadedCustomer, type StateWrite, type WritePlan } from './plan.js';
 import * as SQL from './sql.js';
+import { EngineStatements, type StatementStats } from './statements.js';
 import { CustsyncError } from '../../runtime/errors.js';
 import type { Logger } from '../../runtime/logger.js';
 import { retryTransient } from '../../runtime/retry.js';
@@ -48,6 +51,16 @@ export interface BatchEngineOptions {
   maxAttempts: number;
   /** Base of the exponential backoff between attempts. */
   retryBaseMs?: number;
+  /** Audit each initial value of a creation as a change from NULL (`audit.logInitialValues`); default false. */
+  logInitialValues?: boolean;
+  /**
+   * How rows that are only appended (new customers and addresses, their state
+   * rows, audit rows) reach Postgres: COPY (default) or INSERT ... SELECT
+   * from a JSON parameter. Both write the same rows; bench:unifier measures both.
+   */
+  append?: 'copy' | 'insert';
+  /** Collects the time and rows of every statement (bench:unifier prints them). */
+  stats?: StatementStats;
 }
 
 interface CustomerRow {
@@ -65,13 +78,9 @@ interface CustomerRow {
 
 type AddressRow = { id: number } & Record<(typeof ADDRESS_FIELDS)[number], string | null>;
 
-interface ProvenanceRow {
+interface StateRow {
   customer_id: number;
-  field: string;
-  platform: string;
-  priority: number | null;
-  event_ms: number;
-  event_id: string | null;
+  provenance: unknown;
 }
 
 /** Records per customer, in batch order: an alias's records fold together with its customer's own. */
@@ -85,14 +94,26 @@ function groupByCustomer(recordsByEmail: ReadonlyMap<string, IndexedRecord[]>, b
   return [...groups].map(([customer, records]) => ({ customer, records: records.sort((a, b) => a.index - b.index) }));
 }
 
-/** A row of UPDATE_CUSTOMERS / INSERT_CUSTOMERS: the key (id or email), then the columns in statement order. */
-function customerTuple(key: number | string | null, write: CustomerWrite): unknown[] {
-  const v = write.values;
-  return [key, v.name, v.customer_id, write.customer.addressId, v.phone_local_code, v.phone_number, v.document_type, v.document_number];
+function idOf(customer: LoadedCustomer): number {
+  if (customer.id === null) throw new Error('a customer of the batch has no id yet');
+  return customer.id;
 }
 
-function provenanceRows(rows: readonly ProvenanceWrite[]): string {
-  return JSON.stringify(rows.map((p) => [p.customer.id, p.field, p.platform, p.priority, p.eventTime.getTime(), p.eventId]));
+/** A row of UPDATE_CUSTOMERS: the id, then the columns in statement order. */
+function customerUpdate(write: CustomerWrite): CopyValue[] {
+  const v = write.values;
+  return [idOf(write.customer), v.name, v.customer_id, write.customer.addressId, v.phone_local_code, v.phone_number, v.document_type, v.document_number];
+}
+
+/** A row of CUSTOMER_COPY_TARGET / INSERT_CUSTOMERS. */
+function customerInsert(write: CustomerWrite): CopyValue[] {
+  const v = write.values;
+  return [idOf(write.customer), write.customer.state.email, v.name, v.customer_id, write.customer.addressId, v.phone_local_code, v.phone_number, v.document_type, v.document_number];
+}
+
+function addressRow(write: AddressWrite): CopyValue[] {
+  if (write.id === null) throw new Error('a new address has no id yet');
+  return [write.id, ...ADDRESS_FIELDS.map((field) => write.values[field])];
 }
 
 /** Occurrences of each key, sorted by key so concurrent batches lock counter rows in one order. */
@@ -110,12 +131,20 @@ function countBy(keys: readonly string[][]): { key: string[]; count: number }[] 
 /**
  * Applies batches of normalized records to Postgres, one transaction per
  * batch, with a fixed number of set-based statements. The outcome (customers,
- * addresses, audit rows, provenance) equals applying the records one by one in
- * order; positions are stored in the same transaction, so a redelivered record
- * changes nothing.
+ * addresses, audit rows, provenance, last seen) equals applying the records
+ * one by one in order; positions are stored in the same transaction, so a
+ * redelivered record changes nothing.
+ *
+ * Per batch: lock the positions; drop suppressed emails; lock the customers
+ * and their addresses and read their state; fold (pure); then write only what
+ * changed: new addresses and customers, their state and the audit rows are
+ * appended (COPY), changed rows are updated set-based, and a customer whose
+ * records changed nothing costs one last-seen update.
  */
 export class BatchEngine {
   private readonly retryBaseMs: number;
+  private logInitialValues: boolean;
+  private readonly append: 'copy' | 'insert';
 
   constructor(
     private readonly pool: Pool,
@@ -124,11 +153,18 @@ export class BatchEngine {
     private readonly options: BatchEngineOptions,
   ) {
     this.retryBaseMs = options.retryBaseMs ?? 50;
+    this.logInitialValues = options.logInitialValues ?? false;
+    this.append = options.append ?? 'copy';
   }
 
   /** Takes effect from the next batch (SIGHUP reload). */
   setRules(rules: PriorityRules): void {
     this.rules = rules;
+  }
+
+  /** Takes effect from the next batch (SIGHUP reload of `audit.logInitialValues`). */
+  setLogInitialValues(logInitialValues: boolean): void {
+    this.logInitialValues = logInitialValues;
   }
 
   /** Applies the batch, retrying deadlocks, serialization failures and lost connections with backoff. */
@@ -138,12 +174,12 @@ export class BatchEngine {
   }
 
   private applyOnce(batch: Batch): Promise<Omit<ApplyResult, 'attempts'>> {
-    return inTransaction(this.pool, { begin: SQL.BEGIN_AS_ENGINE }, (client) => this.applyInTransaction(client, batch));
+    return inTransaction(this.pool, { begin: SQL.BEGIN_AS_ENGINE }, (client) => this.applyInTransaction(new EngineStatements(client, this.options.stats), batch));
   }
 
-  private async applyInTransaction(client: PoolClient, batch: Batch): Promise<Omit<ApplyResult, 'attempts'>> {
+  private async applyInTransaction(db: EngineStatements, batch: Batch): Promise<Omit<ApplyResult, 'attempts'>> {
     const advances = mergeAdvances(advancesFor(batch.records.map((r) => r.position)), [...(batch.advance ?? [])]);
-    const stored = await this.lockPositions(client, advances);
+    const stored = await this.lockPositions(db, advances);
     const fresh: IndexedRecord[] = [];
     batch.records.forEach((record, index) => {
       if (!isApplied(record.position, stored)) fresh.push({ index, record });
@@ -156,18 +192,18 @@ export class BatchEngine {
       if (list) list.push(item);
       else recordsByEmail.set(item.record.email, [item]);
     }
-    const suppressed = await this.dropSuppressed(client, recordsByEmail);
+    const suppressed = await this.dropSuppressed(db, recordsByEmail);
     let plan = emptyPlan();
     if (recordsByEmail.size > 0) {
-      const byEmail = await this.loadCustomers(client, [...recordsByEmail.keys()]);
-      plan = planBatch(groupByCustomer(recordsByEmail, byEmail), this.rules);
-      await this.write(client, plan);
+      const byEmail = await this.loadCustomers(db, [...recordsByEmail.keys()]);
+      plan = planBatch(groupByCustomer(recordsByEmail, byEmail), this.rules, { logInitialValues: this.logInitialValues });
+      await this.write(db, plan);
     }
     const kept = [...recordsByEmail.values()].flat();
-    await this.countDropped(client, kept);
-    await this.countDeadLetters(client, (batch.deadLetters ?? []).filter((letter) => !isApplied(letter.position, stored)));
+    await this.countDropped(db, kept);
+    await this.countDeadLetters(db, (batch.deadLetters ?? []).filter((letter) => !isApplied(letter.position, stored)));
     if (advances.length > 0) {
-      await client.query(SQL.ADVANCE_POSITIONS, [
+      await db.query('advance positions', SQL.ADVANCE_POSITIONS, [
         advances.map((a) => a.stream),
         advances.map((a) => a.partition),
         advances.map((a) => a.next.toString()),
@@ -176,10 +212,10 @@ export class BatchEngine {
     return { ...result, suppressed, createdCustomers: plan.creations.length, changedCustomers: plan.changedCustomers, auditRows: plan.audit.length };
   }
 
-  private async lockPositions(client: PoolClient, advances: readonly PositionAdvance[]): Promise<Map<string, bigint>> {
+  private async lockPositions(db: EngineStatements, advances: readonly PositionAdvance[]): Promise<Map<string, bigint>> {
     const stored = new Map<string, bigint>();
     if (advances.length === 0) return stored;
-    const { rows } = await client.query<{ stream: string; partition: number; next_ordinal: string }>(SQL.LOCK_POSITIONS, [
+    const rows = await db.query<{ stream: string; partition: number; next_ordinal: string }>('lock positions', SQL.LOCK_POSITIONS, [
       advances.map((a) => a.stream),
       advances.map((a) => a.partition),
     ]);
@@ -188,11 +224,11 @@ export class BatchEngine {
   }
 
   /** Drops the records of forgotten people (and counts them against their suppression entry). */
-  private async dropSuppressed(client: PoolClient, recordsByEmail: Map<string, IndexedRecord[]>): Promise<number> {
+  private async dropSuppressed(db: EngineStatements, recordsByEmail: Map<string, IndexedRecord[]>): Promise<number> {
     if (recordsByEmail.size === 0) return 0;
     const emails = [...recordsByEmail.keys()];
     const hashes = emails.map(emailHash);
-    const { rows } = await client.query<{ email_hash: string }>(SQL.COUNT_SUPPRESSED, [hashes, emails.map((e) => recordsByEmail.get(e)?.length ?? 0)]);
+    const rows = await db.query<{ email_hash: string }>('suppressions', SQL.COUNT_SUPPRESSED, [hashes, emails.map((e) => recordsByEmail.get(e)?.length ?? 0)]);
     if (rows.length === 0) return 0;
     const hit = new Set(rows.map((r) => r.email_hash.trim()));
     let dropped = 0;
@@ -206,43 +242,38 @@ export class BatchEngine {
 
   /**
    * Locks the batch's existing customers (matched by email or through a
-   * merged email's alias) and their addresses, and reads their provenance.
+   * merged email's alias) and their addresses, and reads their state.
    * Emails without a customer get a new, not yet inserted one.
    */
-  private async loadCustomers(client: PoolClient, emails: string[]): Promise<Map<string, LoadedCustomer>> {
+  private async loadCustomers(db: EngineStatements, emails: string[]): Promise<Map<string, LoadedCustomer>> {
     const rowsById = new Map<number, CustomerRow>();
-    const idOf = new Map<string, number>();
+    const idOfEmail = new Map<string, number>();
     const take = (rows: CustomerRow[]) => {
       for (const row of rows) {
         if (!rowsById.has(row.id)) rowsById.set(row.id, row);
-        if (!idOf.has(row.email_key)) idOf.set(row.email_key, row.id);
+        if (!idOfEmail.has(row.email_key)) idOfEmail.set(row.email_key, row.id);
       }
     };
-    take((await client.query<CustomerRow>(SQL.LOCK_CUSTOMERS_BY_EMAIL, [emails, []])).rows);
+    take(await db.query<CustomerRow>('lock customers', SQL.LOCK_CUSTOMERS_BY_EMAIL, [emails]));
     // Aliases are read after the lock: a merge that committed while we waited
     // for the dropped customer's row has its alias visible by now.
-    const unmatched = emails.filter((e) => !idOf.has(e));
+    const unmatched = emails.filter((e) => !idOfEmail.has(e));
     if (unmatched.length > 0) {
-      const aliases = (await client.query<{ email: string; customer_id: number }>(SQL.SELECT_ALIASES, [unmatched])).rows;
+      const aliases = await db.query<{ email: string; customer_id: number }>('aliases', SQL.SELECT_ALIASES, [unmatched]);
       if (aliases.length > 0) {
-        take((await client.query<CustomerRow>(SQL.LOCK_CUSTOMERS_BY_EMAIL, [[], aliases.map((a) => a.customer_id)])).rows);
-        for (const alias of aliases) if (rowsById.has(alias.customer_id)) idOf.set(alias.email, alias.customer_id);
+        take(await db.query<CustomerRow>('lock customers', SQL.LOCK_CUSTOMERS_BY_ID, [aliases.map((a) => a.customer_id)]));
+        for (const alias of aliases) if (rowsById.has(alias.customer_id)) idOfEmail.set(alias.email, alias.customer_id);
       }
     }
     const rows = [...rowsById.values()];
     const addressIds = rows.map((r) => r.address_id).filter((id): id is number => id !== null);
     const addresses = new Map<number, AddressRow>();
     if (addressIds.length > 0) {
-      for (const row of (await client.query<AddressRow>(SQL.LOCK_ADDRESSES, [addressIds])).rows) addresses.set(row.id, row);
+      for (const row of await db.query<AddressRow>('lock addresses', SQL.LOCK_ADDRESSES, [addressIds])) addresses.set(row.id, row);
     }
-    const provenance = new Map<number, Partial<Record<Field, Provenance>>>();
+    const provenance = new Map<number, unknown>();
     if (rows.length > 0) {
-      for (const row of (await client.query<ProvenanceRow>(SQL.SELECT_PROVENANCE, [rows.map((r) => r.id)])).rows) {
-        if (!isField(row.field)) continue;
-        const entry = provenance.get(row.customer_id) ?? {};
-        entry[row.field] = { platform: row.platform, priority: row.priority, eventTime: new Date(row.event_ms), eventId: row.event_id };
-        provenance.set(row.customer_id, entry);
-      }
+      for (const row of await db.query<StateRow>('read state', SQL.SELECT_STATE, [rows.map((r) => r.id)])) provenance.set(row.customer_id, row.provenance);
     }
     const existing = new Map<number, LoadedCustomer>();
     for (const row of rows) {
@@ -250,68 +281,100 @@ export class BatchEngine {
       for (const field of CUSTOMER_FIELDS) values[field] = row[field];
       const address = row.address_id === null ? undefined : addresses.get(row.address_id);
       if (address) for (const field of ADDRESS_FIELDS) values[field] = address[field];
-      const state: CustomerState = { email: row.email, values, provenance: provenance.get(row.id) ?? {} };
-      existing.set(row.id, { id: row.id, addressId: row.address_id, created: false, state });
+      const state: CustomerState = { email: row.email, values, provenance: decodeProvenance(provenance.get(row.id)) };
+      existing.set(row.id, { id: row.id, addressId: row.address_id, created: false, hasState: provenance.has(row.id), state });
     }
     const byEmail = new Map<string, LoadedCustomer>();
     for (const email of emails) {
-      const id = idOf.get(email);
+      const id = idOfEmail.get(email);
       const customer = id === undefined ? undefined : existing.get(id);
-      byEmail.set(email, customer ?? { id: null, addressId: null, created: true, state: { email, values: emptyValues(), provenance: {} } });
+      byEmail.set(email, customer ?? { id: null, addressId: null, created: true, hasState: false, state: { email, values: emptyValues(), provenance: {} } });
     }
     return byEmail;
   }
 
-  private async write(client: PoolClient, plan: WritePlan): Promise<void> {
-    const newAddresses = plan.addresses.filter((a) => a.id === null);
-    if (newAddresses.length > 0) {
-      const { rows } = await client.query<{ id: number }>(SQL.ALLOCATE_ADDRESS_IDS, [newAddresses.length]);
-      newAddresses.forEach((address, i) => {
-        const id = rows[i]?.id;
-        if (id === undefined) throw new Error('address id allocation returned too few ids');
-        address.id = id;
-        address.customer.addressId = id;
-      });
+  private async write(db: EngineStatements, plan: WritePlan): Promise<void> {
+    await this.allocateIds(db, plan);
+    const copy = this.append === 'copy';
+    const created = plan.states.filter((s) => s.customer.created);
+    const held = plan.states.filter((s) => s.customer.hasState);
+    const missing = plan.states.filter((s) => !s.customer.created && !s.customer.hasState);
+    if (copy) {
+      await db.copy('copy addresses', SQL.ADDRESS_COPY_TARGET, plan.newAddresses.map(addressRow));
+    } else if (plan.newAddresses.length > 0) {
+      await db.query('insert addresses', SQL.INSERT_ADDRESSES, [JSON.stringify(plan.newAddresses.map(addressRow))]);
     }
-    if (plan.addresses.length > 0) {
-      await client.query(SQL.UPSERT_ADDRESSES, [JSON.stringify(plan.addresses.map((a) => [a.id, ...ADDRESS_FIELDS.map((field) => a.values[field])]))]);
+    if (plan.changedAddresses.length > 0) {
+      await db.query('update addresses', SQL.UPDATE_ADDRESSES, [JSON.stringify(plan.changedAddresses.map(addressRow))]);
     }
-    if (plan.creations.length > 0) await this.insertCustomers(client, plan.creations);
-    if (plan.updates.length > 0) {
-      await client.query(SQL.UPDATE_CUSTOMERS, [JSON.stringify(plan.updates.map((c) => customerTuple(c.customer.id, c)))]);
+    if (plan.creations.length > 0) await this.insertCustomers(db, plan.creations, copy);
+    if (plan.updates.length > 0) await db.query('update customers', SQL.UPDATE_CUSTOMERS, [JSON.stringify(plan.updates.map(customerUpdate))]);
+    const audit = plan.audit.map((a): CopyValue[] => [idOf(a.customer), a.field, a.oldValue, a.newValue, a.changedBy, a.reason]);
+    if (copy) {
+      await db.copy('copy audit rows', SQL.AUDIT_COPY_TARGET, audit);
+      await db.copy('copy new states', SQL.STATE_COPY_TARGET, created.map((s) => [idOf(s.customer), s.lastSeenAt.toISOString(), s.lastSeenPlatform, JSON.stringify(s.provenance)]));
+    } else {
+      if (audit.length > 0) await db.query('insert audit rows', SQL.INSERT_CUSTOMER_LOGS, [JSON.stringify(audit)]);
+      if (created.length > 0) await db.query('insert new states', SQL.INSERT_STATE, stateRows(created));
     }
-    if (plan.audit.length > 0) {
-      await client.query(SQL.INSERT_CUSTOMER_LOGS, [
-        JSON.stringify(plan.audit.map((a) => [a.customer.id, a.field, a.oldValue, a.newValue, a.changedBy, a.reason])),
-      ]);
-    }
-    const created = plan.provenance.filter((p) => p.customer.created);
-    const existing = plan.provenance.filter((p) => !p.customer.created);
-    if (created.length > 0) await client.query(SQL.INSERT_PROVENANCE, [provenanceRows(created)]);
-    if (existing.length > 0) await client.query(SQL.UPSERT_PROVENANCE, [provenanceRows(existing)]);
+    if (held.length > 0) await db.query('update states', SQL.UPDATE_STATE, stateRows(held));
+    if (missing.length > 0) await db.query('upsert states', SQL.UPSERT_STATE, stateRows(missing));
   }
 
-  /** Inserts created customers and learns their ids; an email another engine created meanwhile retries the batch. */
-  private async insertCustomers(client: PoolClient, creations: readonly CustomerWrite[]): Promise<void> {
-    const { rows } = await client.query<{ id: number; email: string }>(SQL.INSERT_CUSTOMERS, [
-      JSON.stringify(creations.map((c) => customerTuple(c.customer.state.email, c))),
-    ]);
-    const ids = new Map(rows.map((r) => [r.email, r.id]));
-    for (const creation of creations) creation.customer.id = ids.get(creation.customer.state.email) ?? null;
-    if (rows.length < creations.length) {
-      throw new CustsyncError('CUSTSYNC_DB_CONFLICT', 'another instance created some of this batch’s customers meanwhile; retrying the batch', { retriable: true });
+  /** Ids of the batch's new addresses and customers, in one round trip, so no row has to be read back. */
+  private async allocateIds(db: EngineStatements, plan: WritePlan): Promise<void> {
+    if (plan.newAddresses.length === 0 && plan.creations.length === 0) return;
+    const [ids] = await db.query<{ addresses: number[]; customers: number[] }>('allocate ids', SQL.ALLOCATE_IDS, [plan.newAddresses.length, plan.creations.length]);
+    if (!ids || ids.addresses.length !== plan.newAddresses.length || ids.customers.length !== plan.creations.length) {
+      throw new Error('id allocation returned the wrong number of ids');
+    }
+    plan.newAddresses.forEach((address, i) => {
+      address.id = ids.addresses[i] ?? null;
+      address.customer.addressId = address.id;
+    });
+    plan.creations.forEach((creation, i) => {
+      creation.customer.id = ids.customers[i] ?? null;
+    });
+  }
+
+  /**
+   * Inserts created customers, sorted by email so two engines inserting the
+   * same emails queue on the first instead of deadlocking. An email another
+   * engine committed meanwhile violates the unique email: the batch is retried
+   * and then finds that customer existing.
+   */
+  private async insertCustomers(db: EngineStatements, creations: readonly CustomerWrite[], copy: boolean): Promise<void> {
+    const rows = [...creations].sort((a, b) => (a.customer.state.email < b.customer.state.email ? -1 : 1)).map(customerInsert);
+    try {
+      if (copy) await db.copy('copy customers', SQL.CUSTOMER_COPY_TARGET, rows);
+      else await db.query('insert customers', SQL.INSERT_CUSTOMERS, [JSON.stringify(rows)]);
+    } catch (err) {
+      if ((err as { code?: string }).code === '23505' && (err as { constraint?: string }).constraint === 'customers_email_key') {
+        throw new CustsyncError('CUSTSYNC_DB_CONFLICT', 'another instance created some of this batch’s customers meanwhile; retrying the batch', { retriable: true, cause: err });
+      }
+      throw err;
     }
   }
 
-  private async countDropped(client: PoolClient, records: readonly IndexedRecord[]): Promise<void> {
+  private async countDropped(db: EngineStatements, records: readonly IndexedRecord[]): Promise<void> {
     const rows = countBy(records.flatMap(({ record }) => record.dropped.map((d) => [record.platform, d.field, d.reason])));
     if (rows.length === 0) return;
-    await client.query(SQL.COUNT_DROPPED_VALUES, [rows.map((r) => r.key[0]), rows.map((r) => r.key[1]), rows.map((r) => r.key[2]), rows.map((r) => r.count)]);
+    await db.query('count dropped values', SQL.COUNT_DROPPED_VALUES, [rows.map((r) => r.key[0]), rows.map((r) => r.key[1]), rows.map((r) => r.key[2]), rows.map((r) => r.count)]);
   }
 
-  private async countDeadLetters(client: PoolClient, letters: readonly { platform: string; reason: string }[]): Promise<void> {
+  private async countDeadLetters(db: EngineStatements, letters: readonly { platform: string; reason: string }[]): Promise<void> {
     const rows = countBy(letters.map((l) => [l.platform, l.reason]));
     if (rows.length === 0) return;
-    await client.query(SQL.COUNT_DEAD_LETTERS, [rows.map((r) => r.key[0]), rows.map((r) => r.key[1]), rows.map((r) => r.count)]);
+    await db.query('count dead letters', SQL.COUNT_DEAD_LETTERS, [rows.map((r) => r.key[0]), rows.map((r) => r.key[1]), rows.map((r) => r.count)]);
   }
+}
+
+/** The four arrays of INSERT_STATE, UPDATE_STATE and UPSERT_STATE. */
+function stateRows(states: readonly StateWrite[]): unknown[] {
+  return [
+    states.map((s) => idOf(s.customer)),
+    states.map((s) => s.lastSeenAt.getTime()),
+    states.map((s) => s.lastSeenPlatform),
+    states.map((s) => (s.provenance === null ? null : JSON.stringify(s.provenance))),
+  ];
 }

@@ -1,15 +1,18 @@
 import { ADDRESS_FIELDS, CUSTOMER_FIELDS, type AddressField, type CustomerField, type Field } from '../fields.js';
 import type { NormalizedRecord } from '../normalize/index.js';
 import type { PriorityRules } from '../priorities.js';
-import { foldRecords, type CustomerState, type Provenance } from '../survivorship.js';
+import { encodeProvenance, type ProvenanceDocument } from '../provenanceJson.js';
+import { foldRecords, type CustomerState } from '../survivorship.js';
 
 /** A customer of the batch: locked from the database, or created by it. */
 export interface LoadedCustomer {
-  /** `null` until the engine inserts a customer this batch creates. */
+  /** `null` until the engine allocates the id of a customer this batch creates. */
   id: number | null;
   addressId: number | null;
   /** Created by this batch: inserted with its folded values, its first record audits the creation. */
   created: boolean;
+  /** Has a custsync.customer_state row (customers that predate custsync may not). */
+  hasState: boolean;
   state: CustomerState;
 }
 
@@ -46,41 +49,62 @@ export interface AuditWrite {
   reason: string | null;
 }
 
-export interface ProvenanceWrite extends Provenance {
+/** The customer's custsync.customer_state row: provenance when it changed, and the activity every applied record is. */
+export interface StateWrite {
   customer: LoadedCustomer;
-  field: Field;
+  /** `null`: unchanged, the stored one stays. */
+  provenance: ProvenanceDocument | null;
+  lastSeenAt: Date;
+  lastSeenPlatform: string;
 }
 
 export interface WritePlan {
-  addresses: AddressWrite[];
+  /** Main addresses to insert (`id` null until allocated). */
+  newAddresses: AddressWrite[];
+  /** Main addresses whose values changed. */
+  changedAddresses: AddressWrite[];
   /** Customers the batch creates: inserted with their final values. */
   creations: CustomerWrite[];
-  /** Existing customers with changed values. */
+  /** Existing customers with changed values (their own or their main address's). */
   updates: CustomerWrite[];
   audit: AuditWrite[];
-  provenance: ProvenanceWrite[];
+  /** One per customer of the batch. */
+  states: StateWrite[];
   /** Customers created or with at least one changed value. */
   changedCustomers: number;
 }
 
+export interface PlanOptions {
+  /** Audit each initial value of a creation too (`audit.logInitialValues`). */
+  logInitialValues: boolean;
+}
+
 export function emptyPlan(): WritePlan {
-  return { addresses: [], creations: [], updates: [], audit: [], provenance: [], changedCustomers: 0 };
+  return { newAddresses: [], changedAddresses: [], creations: [], updates: [], audit: [], states: [], changedCustomers: 0 };
 }
 
 function pick<K extends Field>(values: Record<Field, string | null>, fields: readonly K[]): Record<K, string | null> {
-  return Object.fromEntries(fields.map((f) => [f, values[f]])) as Record<K, string | null>;
+  const out = {} as Record<K, string | null>;
+  for (const field of fields) out[field] = values[field];
+  return out;
 }
 
 /**
  * Pure: folds each customer's records under the survivorship rules and lists
  * the rows to write. Audit rows come out in batch order (record by record),
- * exactly as applying the records one by one would number them.
+ * exactly as applying the records one by one would number them. A customer
+ * whose records change nothing costs only its state row's last-seen time.
  */
-export function planBatch(groups: readonly CustomerRecords[], rules: PriorityRules): WritePlan {
+export function planBatch(groups: readonly CustomerRecords[], rules: PriorityRules, options: PlanOptions): WritePlan {
   const plan = emptyPlan();
   const ordered: { index: number; position: number; row: AuditWrite }[] = [];
   for (const { customer, records } of groups) {
-    const result = foldRecords(customer.state, records.map((r) => r.record), rules, customer.created);
+    const result = foldRecords(
+      customer.state,
+      records.map((r) => r.record),
+      rules,
+      { created: customer.created, logInitialValues: options.logInitialValues },
+    );
     result.audit.forEach((entry, position) => {
       ordered.push({
         index: records[entry.sequence]?.index ?? 0,
@@ -88,17 +112,24 @@ export function planBatch(groups: readonly CustomerRecords[], rules: PriorityRul
         row: { customer, field: entry.field, oldValue: entry.oldValue, newValue: entry.newValue, changedBy: entry.changedBy, reason: entry.reason },
       });
     });
-    for (const field of result.provenanceChanged) {
-      const provenance = result.state.provenance[field];
-      if (provenance) plan.provenance.push({ customer, field, ...provenance });
-    }
     const addressChanged = ADDRESS_FIELDS.some((f) => result.changed.has(f));
     const customerChanged = CUSTOMER_FIELDS.some((f) => result.changed.has(f));
-    if (addressChanged) plan.addresses.push({ customer, id: customer.addressId, values: pick(result.state.values, ADDRESS_FIELDS) });
+    if (addressChanged) {
+      const address = { customer, id: customer.addressId, values: pick(result.state.values, ADDRESS_FIELDS) };
+      (customer.addressId === null ? plan.newAddresses : plan.changedAddresses).push(address);
+    }
     const write = { customer, values: pick(result.state.values, CUSTOMER_FIELDS) };
     if (customer.created) plan.creations.push(write);
     else if (addressChanged || customerChanged) plan.updates.push(write);
     if (customer.created || addressChanged || customerChanged) plan.changedCustomers += 1;
+    if (result.lastSeen) {
+      plan.states.push({
+        customer,
+        provenance: customer.created || result.provenanceChanged.size > 0 ? encodeProvenance(result.state.provenance) : null,
+        lastSeenAt: result.lastSeen.at,
+        lastSeenPlatform: result.lastSeen.platform,
+      });
+    }
   }
   ordered.sort((a, b) => a.index - b.index || a.position - b.position);
   plan.audit = ordered.map((o) => o.row);

@@ -4,7 +4,7 @@ import { ChangeEvent } from '../../../src/audit/publisher/ChangeEvent.js';
 import { digestTransaction, lookupsNeeded } from '../../../src/audit/publisher/digest.js';
 import { addressRow as toAddress, customerRow as toCustomer } from '../../../src/audit/publisher/rows.js';
 import type { WalChange } from '../../../src/runtime/replication/stream.js';
-import { addressRow, customerRow, insert, ISO0, ISO1, logRow, provenance, remove, T1, transaction, update } from './fixtures.js';
+import { addressRow, customerRow, insert, ISO0, ISO1, logRow, remove, state, T1, transaction, update } from './fixtures.js';
 
 const context = { database: 'custsync', slot: 'custsync_changes', now: 1_709_380_000_000 };
 
@@ -40,8 +40,7 @@ const cases: Case[] = [
       update('customers', customerRow(1), customerRow(1, { name: 'Ana Souza', address_id: 10, updated_at: T1 })),
       insert('customer_logs', logRow(1, 'name', null, 'Ana Souza', 'hotmart')),
       insert('customer_logs', logRow(1, 'city', null, 'Recife', 'hotmart')),
-      insert('field_provenance', provenance(1, 'name', 'hotmart', 'ev-1')),
-      insert('field_provenance', provenance(1, 'city', 'hotmart', 'ev-1')),
+      insert('customer_state', state(1, { name: ['hotmart', 'ev-1'], city: ['hotmart', 'ev-1'] })),
     ],
     expected: [
       {
@@ -73,8 +72,7 @@ const cases: Case[] = [
       update('customers', customerRow(1, { ...ana, address_id: 10 }), customerRow(1, { ...ana, name: 'Ana B. Souza', address_id: 10, updated_at: T1 })),
       insert('customer_logs', logRow(1, 'name', 'Ana Souza', 'Ana B. Souza', 'stripe')),
       insert('customer_logs', logRow(1, 'city', 'São Paulo', 'Campinas', 'stripe')),
-      update('field_provenance', provenance(1, 'name', 'hotmart', 'ev-1'), provenance(1, 'name', 'stripe', 'evt_2', 60)),
-      insert('field_provenance', provenance(1, 'city', 'stripe', 'evt_2', 60)),
+      update('customer_state', state(1, { name: ['hotmart', 'ev-1'] }), state(1, { name: ['stripe', 'evt_2', 60], city: ['stripe', 'evt_2', 60], zip_code: ['hotmart', 'ev-1'] })),
     ],
     expected: [
       {
@@ -109,7 +107,7 @@ const cases: Case[] = [
     changes: [
       update('addresses', addressRow(10, home), addressRow(10, { ...home, number: '22' })),
       insert('customer_logs', logRow(1, 'number', '20', '22', 'postgres')),
-      insert('field_provenance', provenance(1, 'number', 'sql:postgres', 'sql:731', null)),
+      update('customer_state', state(1, { number: ['hotmart', 'ev-1'] }), state(1, { number: ['sql:postgres', 'sql:731', null] })),
     ],
     lookups: lookups({}, { 10: [customerRow(1, { ...ana, address_id: 10 })] }),
     expected: [
@@ -138,7 +136,7 @@ const cases: Case[] = [
         customerRow(1, { ...ana, address_id: 10 }),
         customerRow(1, { email: 'deleted_0f3c@anonymous.com', name: 'Anonymized Customer', address_id: 10, updated_at: T1 }),
       ),
-      remove('field_provenance', { customer_id: '1', field: 'name' }),
+      update('customer_state', state(1, { name: ['hotmart', 'ev-1'] }), state(1, {}, null)),
       insert('customer_logs', logRow(1, 'pseudonymization', 'Complete personal data', 'Anonymized data', 'GDPR Request', 'ticket 42')),
     ],
     expected: [
@@ -179,11 +177,32 @@ const cases: Case[] = [
     expected: [],
   },
   {
+    name: 'a state row that only moves last seen (a webhook repeating what is held) is no customer change',
+    changes: [update('customer_state', state(1, { name: ['hotmart', 'ev-1'] }), state(1, { name: ['hotmart', 'ev-2'] }))],
+    expected: [],
+  },
+  {
+    name: 'the sources are those of the changed values, each once',
+    changes: [
+      update('customers', customerRow(1, ana), customerRow(1, { ...ana, name: 'Ana B. Souza', phone_number: '11988887777', updated_at: T1 })),
+      update('customer_state', state(1, { city: ['hotmart', 'ev-1'] }), state(1, { city: ['kiwify', 'ev-9'], name: ['stripe', 'evt_2', 60], phone_number: ['stripe', 'evt_2', 60] })),
+    ],
+    expected: [{ op: 'u', sources: [{ platform: 'stripe', event_id: 'evt_2' }] }],
+  },
+  {
+    name: 'a provenance document custsync did not write (a hand edit of the state row) leaves the changes without provenance',
+    changes: [
+      update('customers', customerRow(1, ana), customerRow(1, { ...ana, name: 'Ana B. Souza', updated_at: T1 })),
+      update('customer_state', state(1, {}), state(1, {}, '{"name": "not custsync\'s"}')),
+    ],
+    expected: [{ op: 'u', changes: [{ field: 'name', old: 'Ana Souza', new: 'Ana B. Souza', changed_by: null, reason: null, provenance: null }], sources: [] }],
+  },
+  {
     name: 'a value cleared by hand: its provenance row is deleted, the change has none',
     changes: [
       update('customers', customerRow(1, ana), customerRow(1, { ...ana, document_number: null })),
       insert('customer_logs', logRow(1, 'document_number', '52998224725', null, 'postgres')),
-      remove('field_provenance', { customer_id: '1', field: 'document_number' }),
+      update('customer_state', state(1, { document_number: ['hotmart', 'ev-1'], name: ['hotmart', 'ev-1'] }), state(1, { name: ['hotmart', 'ev-1'] })),
     ],
     expected: [{ op: 'u', changes: [{ field: 'document_number', old: '52998224725', new: null, changed_by: 'postgres', reason: null, provenance: null }] }],
   },

@@ -52,11 +52,27 @@ export function logRow(customerId: number, field: string, oldValue: string | nul
   return text({ id: Math.floor(Math.random() * 1e6), customer_id: customerId, field_name: field, old_value: oldValue, new_value: newValue, changed_by: changedBy, reason, created_at: T1, updated_at: T1 });
 }
 
-export function provenance(customerId: number, field: string, platform: string, eventId: string | null, priority: number | null = 50): WalRow {
-  return text({ customer_id: customerId, field, platform, priority, event_time: T1, event_id: eventId, updated_at: T1 });
+/** Who set a field, as a test writes it: platform, event id, priority (default 50); the event time is ISO1. */
+export type SetBy = [platform: string, eventId: string | null, priority?: number | null];
+
+/**
+ * A custsync.customer_state row as the stream delivers it: the provenance
+ * document written out by hand (sources once each, fields pointing at them),
+ * independently of the engine's encoder.
+ */
+export function state(customerId: number, fields: Record<string, SetBy>, provenanceText?: string | null): WalRow {
+  const sources: { platform: string; priority: number | null; event_time: string; event_id: string | null }[] = [];
+  const index: Record<string, number> = {};
+  for (const [field, [platform, eventId, priority = 50]] of Object.entries(fields)) {
+    let i = sources.findIndex((s) => s.platform === platform && s.event_id === eventId && s.priority === priority);
+    if (i === -1) i = sources.push({ platform, priority, event_time: ISO1, event_id: eventId }) - 1;
+    index[field] = i;
+  }
+  const provenance = provenanceText !== undefined ? provenanceText : JSON.stringify({ sources, fields: index });
+  return text({ customer_id: customerId, provenance, last_seen_at: T1, last_seen_platform: null, updated_at: T1 });
 }
 
-const SCHEMAS: Record<string, string> = { customers: 'public', addresses: 'public', customer_logs: 'public', field_provenance: 'custsync' };
+const SCHEMAS: Record<string, string> = { customers: 'public', addresses: 'public', customer_logs: 'public', customer_state: 'custsync' };
 
 export const insert = (table: string, after: WalRow): WalChange => ({ op: 'insert', schema: SCHEMAS[table] ?? 'public', table, before: null, after });
 export const update = (table: string, before: WalRow, after: WalRow): WalChange => ({ op: 'update', schema: SCHEMAS[table] ?? 'public', table, before, after });

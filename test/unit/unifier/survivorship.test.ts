@@ -54,14 +54,55 @@ describe('decide (one field, one incoming value)', () => {
 describe('foldRecords', () => {
   const start = { email: 'ana@example.com', values: emptyValues(), provenance: {} };
 
-  it('audits a creation: the email first, then each initial value from NULL', () => {
-    const result = foldRecords(start, [record({ platform: 'mid', email: 'ana@example.com', customer: { name: 'Ana' }, address: { city: 'Natal' } })], rules, true);
+  it('audits a creation as one row, the email, as the seed has it; who set each value is provenance', () => {
+    const result = foldRecords(start, [record({ platform: 'mid', email: 'ana@example.com', customer: { name: 'Ana' }, address: { city: 'Natal' } })], rules, { created: true });
+    expect(result.audit.map((a) => [a.field, a.oldValue, a.newValue, a.changedBy])).toEqual([['email', null, 'ana@example.com', 'mid']]);
+    expect([...result.changed]).toEqual(['name', 'city']);
+    expect(result.state.provenance.name).toMatchObject({ platform: 'mid' });
+    expect(result.state.provenance.city).toMatchObject({ platform: 'mid' });
+  });
+
+  it('audits each initial value from NULL too with logInitialValues', () => {
+    const result = foldRecords(start, [record({ platform: 'mid', email: 'ana@example.com', customer: { name: 'Ana' }, address: { city: 'Natal' } })], rules, {
+      created: true,
+      logInitialValues: true,
+    });
     expect(result.audit.map((a) => [a.field, a.oldValue, a.newValue, a.changedBy])).toEqual([
       ['email', null, 'ana@example.com', 'mid'],
       ['name', null, 'Ana', 'mid'],
       ['city', null, 'Natal', 'mid'],
     ]);
-    expect([...result.changed]).toEqual(['name', 'city']);
+  });
+
+  it('audits the changes of later records of a creating batch one row per field', () => {
+    const result = foldRecords(
+      start,
+      [
+        record({ platform: 'mid', email: 'ana@example.com', time: 1, customer: { name: 'Ana' } }),
+        record({ platform: 'mid', email: 'ana@example.com', time: 2, customer: { name: 'Ana S', customer_id: 'x1' } }),
+      ],
+      rules,
+      { created: true },
+    );
+    expect(result.audit.map((a) => [a.sequence, a.field, a.oldValue, a.newValue])).toEqual([
+      [0, 'email', null, 'ana@example.com'],
+      [1, 'name', 'Ana', 'Ana S'],
+      [1, 'customer_id', null, 'x1'],
+    ]);
+  });
+
+  it('reports the newest event as last seen, whatever it changed', () => {
+    const result = foldRecords(
+      start,
+      [
+        record({ platform: 'mid', email: 'ana@example.com', time: 5, customer: { name: 'Ana' } }),
+        record({ platform: 'low', email: 'ana@example.com', time: 9, customer: { name: 'Other' } }),
+        record({ platform: 'high', email: 'ana@example.com', time: 3 }),
+      ],
+      rules,
+    );
+    expect(result.lastSeen?.platform).toBe('low');
+    expect(result.lastSeen?.at.getTime()).toBe(Date.UTC(2024, 0, 1) + 9_000);
   });
 
   it('folds several records in order, one audit row per change', () => {
