@@ -1,4 +1,4 @@
-import type { Field } from './fields.js';
+import { ALL_FIELDS, type Field } from './fields.js';
 
 /** Where the priority of each (platform, field) comes from; pure, built from config. */
 export interface PriorityRules {
@@ -27,13 +27,21 @@ export function operatorPlatform(operator: string): string {
 /** Builds the rules from the configured platforms. */
 export function priorityRules(platforms: readonly PlatformPriority[], operatorPriority: number): PriorityRules {
   const byName = new Map(platforms.map((p) => [p.name, p]));
+  // Asked for every field of every record: each platform's answer per field is computed once.
+  const table = new Map<string, Partial<Record<Field, number>> | null>();
+  const prioritiesOf = (platform: string): Partial<Record<Field, number>> | null => {
+    let known = table.get(platform);
+    if (known !== undefined) return known;
+    const config = byName.get(platform);
+    if (platform.startsWith(OPERATOR_PREFIX)) known = Object.fromEntries(ALL_FIELDS.map((f) => [f, operatorPriority]));
+    else known = config ? Object.fromEntries(ALL_FIELDS.map((f) => [f, config.fieldPriorities?.[f] ?? config.priority])) : null;
+    if (table.size < 10_000) table.set(platform, known); // operator names are many; keep the table bounded
+    return known;
+  };
   return {
     operatorPriority,
     priorityOf(platform, field) {
-      if (platform.startsWith(OPERATOR_PREFIX)) return operatorPriority;
-      const config = byName.get(platform);
-      if (!config) return undefined;
-      return config.fieldPriorities?.[field] ?? config.priority;
+      return prioritiesOf(platform)?.[field];
     },
   };
 }

@@ -35,6 +35,13 @@ export function eventTimeText(time: Date): string {
 }
 
 /**
+ * The stored source each decoded Provenance came from: re-encoding a customer
+ * whose sources did not change reuses them as they were read (exact to the
+ * microsecond, and without formatting times again).
+ */
+const storedSource = new WeakMap<Provenance, ProvenanceSource>();
+
+/**
  * Pure: the stored document of a customer's provenance, each distinct source
  * once, in field order. Fields set by one record share one Provenance object
  * (survivorship and decodeProvenance both do so), which makes the common case
@@ -50,12 +57,12 @@ export function encodeProvenance(provenance: Partial<Record<Field, Provenance>>)
     if (!p) continue;
     let index = byObject.get(p);
     if (index === undefined) {
-      const eventTime = eventTimeText(p.eventTime);
-      const key = `${p.platform}\u0000${p.priority}\u0000${eventTime}\u0000${p.eventId}`;
+      const source = storedSource.get(p) ?? { platform: p.platform, priority: p.priority, event_time: eventTimeText(p.eventTime), event_id: p.eventId };
+      const key = `${source.platform}\u0000${source.priority}\u0000${source.event_time}\u0000${source.event_id}`;
       index = byKey.get(key);
       if (index === undefined) {
         index = sources.length;
-        sources.push({ platform: p.platform, priority: p.priority, event_time: eventTime, event_id: p.eventId });
+        sources.push(source);
         byKey.set(key, index);
       }
       byObject.set(p, index);
@@ -111,6 +118,7 @@ export function decodeProvenance(document: unknown): Partial<Record<Field, Prove
         isSource(source) && eventTime && !Number.isNaN(eventTime.getTime())
           ? { platform: source.platform, priority: source.priority, eventTime, eventId: source.event_id }
           : null;
+      if (provenance && isSource(source)) storedSource.set(provenance, source);
       decoded[index] = provenance;
     }
     if (provenance) out[field] = provenance;

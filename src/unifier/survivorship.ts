@@ -137,23 +137,20 @@ export function foldRecords(start: CustomerState, records: readonly NormalizedRe
   const changed = new Set<Field>();
   const provenanceChanged = new Set<Field>();
   let lastSeen: FoldResult['lastSeen'] = null;
-  records.forEach((record, index) => {
+  for (let index = 0; index < records.length; index += 1) {
+    const record = records[index] as NormalizedRecord;
     const { changedBy, reason } = auditSource(record);
     const creating = options.created === true && index === 0;
     if (creating) audit.push({ sequence: index, field: 'email', oldValue: null, newValue: state.email, changedBy, reason });
     const auditValues = !creating || options.logInitialValues === true;
-    if (!lastSeen || record.eventTime.getTime() > lastSeen.at.getTime()) lastSeen = { at: record.eventTime, platform: record.platform };
+    const time = record.eventTime.getTime();
+    if (!lastSeen || time > lastSeen.at.getTime()) lastSeen = { at: record.eventTime, platform: record.platform };
     // One provenance object per record and priority, shared by the fields it sets (the stored form keeps each source once).
     let setBy: Provenance | undefined;
     for (const field of ALL_FIELDS) {
       const value = record.values[field];
       if (value === undefined) continue;
-      const candidate: Candidate = {
-        value,
-        platform: record.platform,
-        priority: candidatePriority(record.platform, field, rules),
-        eventTime: record.eventTime,
-      };
+      const candidate: Candidate = { value, platform: record.platform, priority: candidatePriority(record.platform, field, rules), eventTime: record.eventTime };
       const current = state.values[field];
       const decision = decide(field, current, state.provenance[field], candidate, rules);
       if (decision === 'keep') continue;
@@ -167,7 +164,7 @@ export function foldRecords(start: CustomerState, records: readonly NormalizedRe
         state.values[field] = value;
       }
     }
-  });
+  }
   for (const field of ALL_FIELDS) {
     if (state.values[field] !== start.values[field]) changed.add(field);
   }

@@ -63,25 +63,20 @@ export interface BatchEngineOptions {
   stats?: StatementStats;
 }
 
-interface CustomerRow {
-  id: number;
-  email: string;
-  email_key: string;
-  name: string | null;
-  customer_id: string | null;
-  address_id: number | null;
-  phone_local_code: string | null;
-  phone_number: string | null;
-  document_type: string | null;
-  document_number: string | null;
-}
+/** A locked customer as LOCK_CUSTOMERS_* select it (rows read as arrays). */
+type CustomerRow = [
+  id: number,
+  email: string,
+  emailKey: string,
+  addressId: number | null,
+  ...values: (string | null)[],
+];
 
-type AddressRow = { id: number } & Record<(typeof ADDRESS_FIELDS)[number], string | null>;
+/** A locked address as LOCK_ADDRESSES selects it: the id, then ADDRESS_FIELDS in order. */
+type AddressRow = [id: number, ...values: (string | null)[]];
 
-interface StateRow {
-  customer_id: number;
-  provenance: unknown;
-}
+/** A state row as SELECT_STATE selects it. */
+type StateRow = [customerId: number, provenance: unknown];
 
 /** Records per customer, in batch order: an alias's records fold together with its customer's own. */
 function groupByCustomer(recordsByEmail: ReadonlyMap<string, IndexedRecord[]>, byEmail: ReadonlyMap<string, LoadedCustomer>): CustomerRecords[] {
@@ -228,7 +223,8 @@ export class BatchEngine {
     if (recordsByEmail.size === 0) return 0;
     const emails = [...recordsByEmail.keys()];
     const hashes = emails.map(emailHash);
-    const rows = await db.query<{ email_hash: string }>('suppressions', SQL.COUNT_SUPPRESSED, [hashes, emails.map((e) => recordsByEmail.get(e)?.length ?? 0)]);
+    const counts = JSON.stringify(emails.map((e, i) => [hashes[i], recordsByEmail.get(e)?.length ?? 0]));
+    const rows = await db.query<{ email_hash: string }>('suppressions', SQL.COUNT_SUPPRESSED, [counts]);
     if (rows.length === 0) return 0;
     const hit = new Set(rows.map((r) => r.email_hash.trim()));
     let dropped = 0;
@@ -248,41 +244,49 @@ export class BatchEngine {
   private async loadCustomers(db: EngineStatements, emails: string[]): Promise<Map<string, LoadedCustomer>> {
     const rowsById = new Map<number, CustomerRow>();
     const idOfEmail = new Map<string, number>();
-    const take = (rows: CustomerRow[]) => {
-      for (const row of rows) {
-        if (!rowsById.has(row.id)) rowsById.set(row.id, row);
-        if (!idOfEmail.has(row.email_key)) idOfEmail.set(row.email_key, row.id);
+    const take = (rows: unknown[][]) => {
+      for (const row of rows as CustomerRow[]) {
+        const [id, , emailKey] = row;
+        if (!rowsById.has(id)) rowsById.set(id, row);
+        if (!idOfEmail.has(emailKey)) idOfEmail.set(emailKey, id);
       }
     };
-    take(await db.query<CustomerRow>('lock customers', SQL.LOCK_CUSTOMERS_BY_EMAIL, [emails]));
+    take(await db.rows('lock customers', SQL.LOCK_CUSTOMERS_BY_EMAIL, [JSON.stringify(emails)]));
     // Aliases are read after the lock: a merge that committed while we waited
     // for the dropped customer's row has its alias visible by now.
     const unmatched = emails.filter((e) => !idOfEmail.has(e));
     if (unmatched.length > 0) {
-      const aliases = await db.query<{ email: string; customer_id: number }>('aliases', SQL.SELECT_ALIASES, [unmatched]);
+      const aliases = await db.query<{ email: string; customer_id: number }>('aliases', SQL.SELECT_ALIASES, [JSON.stringify(unmatched)]);
       if (aliases.length > 0) {
-        take(await db.query<CustomerRow>('lock customers', SQL.LOCK_CUSTOMERS_BY_ID, [aliases.map((a) => a.customer_id)]));
+        take(await db.rows('lock customers', SQL.LOCK_CUSTOMERS_BY_ID, [JSON.stringify(aliases.map((a) => a.customer_id))]));
         for (const alias of aliases) if (rowsById.has(alias.customer_id)) idOfEmail.set(alias.email, alias.customer_id);
       }
     }
     const rows = [...rowsById.values()];
-    const addressIds = rows.map((r) => r.address_id).filter((id): id is number => id !== null);
+    const addressIds = rows.map((r) => r[3]).filter((id): id is number => id !== null);
     const addresses = new Map<number, AddressRow>();
     if (addressIds.length > 0) {
-      for (const row of await db.query<AddressRow>('lock addresses', SQL.LOCK_ADDRESSES, [addressIds])) addresses.set(row.id, row);
+      for (const row of (await db.rows('lock addresses', SQL.LOCK_ADDRESSES, [JSON.stringify(addressIds)])) as AddressRow[]) addresses.set(row[0], row);
     }
     const provenance = new Map<number, unknown>();
     if (rows.length > 0) {
-      for (const row of await db.query<StateRow>('read state', SQL.SELECT_STATE, [rows.map((r) => r.id)])) provenance.set(row.customer_id, row.provenance);
+      for (const [id, document] of (await db.rows('read state', SQL.SELECT_STATE, [JSON.stringify(rows.map((r) => r[0]))])) as StateRow[]) provenance.set(id, document);
     }
     const existing = new Map<number, LoadedCustomer>();
     for (const row of rows) {
+      const [id, email, , addressId] = row;
       const values = emptyValues();
-      for (const field of CUSTOMER_FIELDS) values[field] = row[field];
-      const address = row.address_id === null ? undefined : addresses.get(row.address_id);
-      if (address) for (const field of ADDRESS_FIELDS) values[field] = address[field];
-      const state: CustomerState = { email: row.email, values, provenance: decodeProvenance(provenance.get(row.id)) };
-      existing.set(row.id, { id: row.id, addressId: row.address_id, created: false, hasState: provenance.has(row.id), state });
+      CUSTOMER_FIELDS.forEach((field, i) => {
+        values[field] = row[4 + i] as string | null;
+      });
+      const address = addressId === null ? undefined : addresses.get(addressId);
+      if (address) {
+        ADDRESS_FIELDS.forEach((field, i) => {
+          values[field] = (address[1 + i] as string | null | undefined) ?? null;
+        });
+      }
+      const state: CustomerState = { email, values, provenance: decodeProvenance(provenance.get(id)) };
+      existing.set(id, { id, addressId, created: false, hasState: provenance.has(id), state });
     }
     const byEmail = new Map<string, LoadedCustomer>();
     for (const email of emails) {
@@ -369,12 +373,10 @@ export class BatchEngine {
   }
 }
 
-/** The four arrays of INSERT_STATE, UPDATE_STATE and UPSERT_STATE. */
-function stateRows(states: readonly StateWrite[]): unknown[] {
+/** The two parameters of INSERT_STATE, UPDATE_STATE and UPSERT_STATE (see STATE_ROWS). */
+function stateRows(states: readonly StateWrite[]): [string, string] {
   return [
-    states.map((s) => idOf(s.customer)),
-    states.map((s) => s.lastSeenAt.getTime()),
-    states.map((s) => s.lastSeenPlatform),
-    states.map((s) => (s.provenance === null ? null : JSON.stringify(s.provenance))),
+    JSON.stringify(states.map((s) => [idOf(s.customer), s.lastSeenAt.getTime(), s.lastSeenPlatform])),
+    JSON.stringify(states.map((s) => (s.provenance === null ? null : JSON.stringify(s.provenance)))),
   ];
 }

@@ -39,35 +39,40 @@ UPDATE custsync.source_positions AS p
   FROM unnest($1::text[], $2::int[], $3::bigint[]) AS v(stream, partition, next)
  WHERE p.stream = v.stream AND p.partition = v.partition`;
 
-const CUSTOMER_COLUMNS = `c.id, c.email, lower(c.email) AS email_key, c.name, c.customer_id, c.address_id,
-       c.phone_local_code, c.phone_number, c.document_type, c.document_number`;
+/** In CustomerRow's order (rows are read as arrays). */
+const CUSTOMER_COLUMNS = `c.id, c.email, lower(c.email) AS email_key, c.address_id,
+       c.name, c.customer_id, c.phone_local_code, c.phone_number, c.document_type, c.document_number`;
 
 /**
  * Suppressed (forgotten) emails among the batch's, counting the events they
- * cost. Only hashes are compared; the table never holds an email.
+ * cost ($1: JSON array of [hash, events]). Only hashes are compared; the
+ * table never holds an email.
  */
 export const COUNT_SUPPRESSED = `
 UPDATE custsync.suppressions AS s
-   SET dropped = s.dropped + v.n, last_dropped_at = CURRENT_TIMESTAMP
-  FROM unnest($1::text[], $2::bigint[]) AS v(email_hash, n)
- WHERE s.email_hash = v.email_hash
+   SET dropped = s.dropped + (v.r->>1)::bigint, last_dropped_at = CURRENT_TIMESTAMP
+  FROM jsonb_array_elements($1::jsonb) AS v(r)
+ WHERE s.email_hash = v.r->>0
 RETURNING s.email_hash`;
 
-/** Emails merged into another customer. */
+/** Emails merged into another customer ($1: JSON array of emails). */
 export const SELECT_ALIASES = `
-SELECT a.email, a.customer_id FROM unnest($1::text[]) AS k(email) JOIN custsync.email_aliases a ON a.email = k.email`;
+SELECT a.email, a.customer_id FROM json_array_elements_text($1::json) AS k(email) JOIN custsync.email_aliases a ON a.email = k.email`;
 
 /*
- * Lookups by key join the keys as a set (unnest) instead of `col = ANY($1)`:
- * the planner then probes the index once per key. With `= ANY` of a batch's
- * 2,000 keys it estimated thousands of rows and scanned the whole table
- * (measured: a sequential scan of 100,000 customers per batch).
+ * Lookups by key join the keys as a set instead of `col = ANY($1)`: the
+ * planner then probes the index once per key. With `= ANY` of a batch's 2,000
+ * keys it estimated thousands of rows and scanned the whole table (measured:
+ * a sequential scan of 100,000 customers per batch). The keys come as one
+ * JSON array, which the client writes natively; a text[] parameter costs an
+ * escaping pass per element. Rows are read as arrays (rowMode), in the
+ * select list's order.
  */
 
 /** Existing customers of the batch, matched case-insensitively (idx_customers_email_lower), locked in id order. */
 export const LOCK_CUSTOMERS_BY_EMAIL = `
 SELECT ${CUSTOMER_COLUMNS}
-  FROM unnest($1::text[]) AS k(email)
+  FROM json_array_elements_text($1::json) AS k(email)
   JOIN customers c ON lower(c.email) = k.email
  ORDER BY c.id
    FOR UPDATE OF c`;
@@ -75,15 +80,15 @@ SELECT ${CUSTOMER_COLUMNS}
 /** Customers that merged emails (aliases) point to, locked in id order. */
 export const LOCK_CUSTOMERS_BY_ID = `
 SELECT ${CUSTOMER_COLUMNS}
-  FROM unnest($1::int[]) AS k(id)
-  JOIN customers c ON c.id = k.id
+  FROM json_array_elements_text($1::json) AS k(id)
+  JOIN customers c ON c.id = k.id::int
  ORDER BY c.id
    FOR UPDATE OF c`;
 
 export const LOCK_ADDRESSES = `
 SELECT a.id, a.address, a.number, a.complement, a.neighborhood, a.city, a.state, a.zip_code, a.country, a.ip
-  FROM unnest($1::int[]) AS k(id)
-  JOIN addresses a ON a.id = k.id
+  FROM json_array_elements_text($1::json) AS k(id)
+  JOIN addresses a ON a.id = k.id::int
  ORDER BY a.id
    FOR UPDATE OF a`;
 
@@ -93,8 +98,8 @@ SELECT a.id, a.address, a.number, a.complement, a.neighborhood, a.city, a.state,
  */
 export const SELECT_STATE = `
 SELECT s.customer_id, s.provenance
-  FROM unnest($1::int[]) AS k(id)
-  JOIN custsync.customer_state s ON s.customer_id = k.id`;
+  FROM json_array_elements_text($1::json) AS k(id)
+  JOIN custsync.customer_state s ON s.customer_id = k.id::int`;
 
 /** Ids for the batch's new main addresses and new customers, so every row can be written without reading one back. */
 export const ALLOCATE_IDS = `
@@ -126,10 +131,14 @@ SELECT (r->>0)::int, r->>1, r->>2, r->>3, r->>4, r->>5
   FROM jsonb_array_elements($1::jsonb) AS r`;
 
 /**
- * State rows come as four arrays: ids, last seen (epoch ms), its platform,
- * and the provenance documents as json (null: unchanged, keep the stored one).
+ * State rows: $1 a JSON array of [id, last seen (epoch ms), its platform] and
+ * $2 a JSON array of the provenance documents, each as a JSON string (null:
+ * unchanged, keep the stored one), in the same order. Strings, so Postgres
+ * only unescapes each document instead of parsing it in place of the tuple.
  */
-const STATE_ROWS = `unnest($1::int[], $2::bigint[], $3::text[], $4::json[]) AS v(customer_id, last_seen_ms, last_seen_platform, provenance)`;
+const STATE_ROWS = `(SELECT (t.r->>0)::int AS customer_id, (t.r->>1)::bigint AS last_seen_ms, t.r->>2 AS last_seen_platform, d.doc::json AS provenance
+    FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(r, n)
+    JOIN json_array_elements_text($2::json) WITH ORDINALITY AS d(doc, n) ON d.n = t.n) AS v`;
 const LAST_SEEN = msToTimestamp('v.last_seen_ms');
 
 export const INSERT_STATE = `

@@ -63,6 +63,15 @@ export class EngineStatements {
     return result.rows;
   }
 
+  /** Rows as arrays of column values, in select-list order: no object per row. */
+  async rows(name: string, sql: string, params?: unknown[]): Promise<unknown[][]> {
+    this.captured?.push({ name, kind: 'query', sql, params: params ?? [] });
+    const start = this.stats ? performance.now() : 0;
+    const result = await this.client.query<unknown[]>({ text: sql, values: params, rowMode: 'array' });
+    this.stats?.add(name, performance.now() - start, result.rowCount ?? result.rows.length);
+    return result.rows;
+  }
+
   async copy(name: string, target: string, rows: readonly (readonly CopyValue[])[]): Promise<void> {
     if (rows.length === 0) return;
     this.captured?.push({ name, kind: 'copy', target, rows });
