@@ -41,7 +41,12 @@ export function firstPresent(...values: Text[]): Text {
  * whose undefined-able keys are optional, like MappedRecord's.)
  */
 export function withoutUndefined<T extends object>(values: T): T {
-  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) as T;
+  const out: Record<string, unknown> = {};
+  for (const key in values) {
+    const value = values[key];
+    if (value !== undefined) out[key] = value;
+  }
+  return out as T;
 }
 
 /** A record result with no undefined keys at any level the mappers build. */

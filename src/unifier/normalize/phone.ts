@@ -42,6 +42,22 @@ export function normalizePhone(
   number: string,
   region: CountryCode,
 ): PhoneParts | undefined {
+  // A pure function of its inputs, called for every record: a customer's next
+  // webhook usually repeats the phone, so recent answers are remembered.
+  const key = `${region}\u0000${localCode ?? '\u0001'}\u0000${number}`;
+  const known = recent.get(key);
+  if (known !== undefined) return known === NOT_A_PHONE ? undefined : { ...known };
+  const parts = parsePhone(localCode, number, region);
+  if (recent.size >= RECENT_PHONES) recent.clear();
+  recent.set(key, parts ?? NOT_A_PHONE);
+  return parts;
+}
+
+const RECENT_PHONES = 50_000;
+const NOT_A_PHONE: PhoneParts = Object.freeze({ phone_local_code: '', phone_number: '' });
+const recent = new Map<string, PhoneParts>();
+
+function parsePhone(localCode: string | undefined, number: string, region: CountryCode): PhoneParts | undefined {
   const code = localCode?.trim() ?? '';
   const candidates: string[] = [];
   if (code.startsWith('+')) candidates.push(`${code} ${number}`);
