@@ -6,7 +6,7 @@ import { migrate } from '../src/runtime/migrate.js';
 export const PG_ADMIN_URL = process.env.CUSTSYNC_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:55432/postgres';
 
 /** A fresh, migrated database for one benchmark run; `drop()` removes it. */
-export async function benchDatabase(prefix = 'custsync_bench'): Promise<{ url: string; pool: pg.Pool; drop: () => Promise<void> }> {
+export async function benchDatabase(prefix = 'custsync_bench'): Promise<{ name: string; url: string; pool: pg.Pool; drop: () => Promise<void> }> {
   const name = `${prefix}_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
   await admin.connect();
@@ -17,6 +17,7 @@ export async function benchDatabase(prefix = 'custsync_bench'): Promise<{ url: s
   await migrate(url.toString(), pino({ level: 'silent' }));
   const pool = new pg.Pool({ connectionString: url.toString(), max: 8 });
   return {
+    name,
     url: url.toString(),
     pool,
     drop: async () => {

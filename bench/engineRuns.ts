@@ -5,6 +5,7 @@ import { BatchEngine, type BatchEngineOptions } from '../src/unifier/engine/Batc
 import { StatementStats } from '../src/unifier/engine/statements.js';
 import type { NormalizedRecord } from '../src/unifier/normalize/index.js';
 import type { PriorityRules } from '../src/unifier/priorities.js';
+import { cpuBudgetLine, ownCpuMs, postgresCpuMs } from './cpu.js';
 import { rate } from './db.js';
 
 /** What the engine reads and locks, as opposed to the rows it writes (the raw floor replays only those). */
@@ -17,6 +18,9 @@ export interface EngineRun {
   stats: StatementStats;
   created: number;
   auditRows: number;
+  /** CPU of this process (folding, serializing, the pg client) and of Postgres for the run, ms. */
+  nodeCpuMs: number;
+  postgresCpuMs: number;
 }
 
 /** Records as `streams` partitions of `topic` keyed by email would carry them, each with its own offsets. */
@@ -39,13 +43,16 @@ export async function runEngine(
   pool: pg.Pool,
   rules: PriorityRules,
   records: readonly NormalizedRecord[],
-  options: { batch: number; streams: number; topic: string; capture?: boolean; append?: BatchEngineOptions['append'] },
+  options: { batch: number; streams: number; topic: string; database: string; capture?: boolean; append?: BatchEngineOptions['append'] },
 ): Promise<EngineRun> {
   const stats = new StatementStats(options.capture);
   const engine = new BatchEngine(pool, rules, pino({ level: 'silent' }), { maxAttempts: 20, stats, ...(options.append ? { append: options.append } : {}) });
   const streams = splitIntoStreams(records, options.streams, options.topic);
   let created = 0;
   let auditRows = 0;
+  await Promise.all(Array.from({ length: options.streams }, () => pool.query('SELECT 1'))); // connections open before the first reading
+  const node0 = ownCpuMs();
+  const pg0 = postgresCpuMs(options.database);
   const t = performance.now();
   await Promise.all(
     streams.map(async (stream) => {
@@ -56,7 +63,8 @@ export async function runEngine(
       }
     }),
   );
-  return { records: records.length, streams: options.streams, ms: performance.now() - t, stats, created, auditRows };
+  const ms = performance.now() - t;
+  return { records: records.length, streams: options.streams, ms, stats, created, auditRows, nodeCpuMs: ownCpuMs() - node0, postgresCpuMs: postgresCpuMs(options.database) - pg0 };
 }
 
 /** Rows the run wrote (every statement but reads and locks), per record. */
@@ -85,6 +93,11 @@ export function breakdown(run: EngineRun, indent = '                '): string[]
       `(wall ${(run.ms / 1000).toFixed(2)} s each; ${(Math.max(0, outside) / 1000).toFixed(2)} s outside statements: folding, serializing, BEGIN/COMMIT, waiting for a CPU)`,
   );
   return lines;
+}
+
+/** Where the CPU went, and the throughput it allows on this machine's cores. */
+export function cpuLine(run: EngineRun, indent = '                '): string {
+  return `${indent}CPU: ${cpuBudgetLine([['custsync', run.nodeCpuMs], ['Postgres', run.postgresCpuMs]], run.records)}`;
 }
 
 export function summary(label: string, run: EngineRun): string {

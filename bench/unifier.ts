@@ -20,7 +20,7 @@ import { priorityRules } from '../src/unifier/priorities.js';
 import { SourceRecord } from '../src/unifier/SourceRecord.js';
 import { benchEvents, type BenchEvent } from './data.js';
 import { benchDatabase, rate } from './db.js';
-import { breakdown, READ_STATEMENTS, runEngine, summary, type EngineRun } from './engineRuns.js';
+import { breakdown, cpuLine, READ_STATEMENTS, runEngine, summary, type EngineRun } from './engineRuns.js';
 import { applyNaively } from './naive.js';
 
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 200_000);
@@ -131,18 +131,19 @@ async function main(): Promise<void> {
   const db = await benchDatabase();
   let run: EngineRun;
   try {
-    run = await runEngine(db.pool, rules, records, { batch: BATCH, streams: STREAMS, topic: 'today' });
+    run = await runEngine(db.pool, rules, records, { batch: BATCH, streams: STREAMS, topic: 'today', database: db.name });
     const { rows } = await db.pool.query<{ customers: number; logs: number; states: number }>(
       `SELECT (SELECT count(*) FROM customers)::int AS customers, (SELECT count(*) FROM customer_logs)::int AS logs, (SELECT count(*) FROM custsync.customer_state)::int AS states`,
     );
     console.log(`${summary('engine:', run)}; table check: ${rows[0]?.customers} customers, ${rows[0]?.logs} customer_logs, ${rows[0]?.states} state rows`);
     for (const line of breakdown(run)) console.log(line);
+    console.log(cpuLine(run));
   } finally {
     await db.drop();
   }
   const oneDb = await benchDatabase();
   try {
-    const one = await runEngine(oneDb.pool, rules, records, { batch: BATCH, streams: 1, topic: 'today', capture: true });
+    const one = await runEngine(oneDb.pool, rules, records, { batch: BATCH, streams: 1, topic: 'today', capture: true, database: oneDb.name });
     console.log(summary('engine, 1 conn:', one));
     for (const line of floorLines(one, await rawFloor(one.stats), 1)) console.log(line);
   } finally {
@@ -150,7 +151,7 @@ async function main(): Promise<void> {
   }
   const insertDb = await benchDatabase();
   try {
-    const insert = await runEngine(insertDb.pool, rules, records, { batch: BATCH, streams: STREAMS, topic: 'today', append: 'insert' });
+    const insert = await runEngine(insertDb.pool, rules, records, { batch: BATCH, streams: STREAMS, topic: 'today', append: 'insert', database: insertDb.name });
     console.log(`${summary('append: INSERT', insert)} — COPY: ${rate(run.records, run.ms)} records/s`);
   } finally {
     await insertDb.drop();
@@ -165,7 +166,7 @@ async function main(): Promise<void> {
     for (const record of records.slice(0, NAIVE_SAMPLE)) await applyNaively(client, record, rules);
     const naiveMs = performance.now() - t;
     client.release();
-    const sample = await runEngine(sampleDb.pool, rules, records.slice(0, NAIVE_SAMPLE), { batch: BATCH, streams: 1, topic: 'sample' });
+    const sample = await runEngine(sampleDb.pool, rules, records.slice(0, NAIVE_SAMPLE), { batch: BATCH, streams: 1, topic: 'sample', database: sampleDb.name });
     console.log(
       `naive:          ${NAIVE_SAMPLE.toLocaleString('en-US')} records in ${(naiveMs / 1000).toFixed(2)} s = ${rate(NAIVE_SAMPLE, naiveMs)} records/s ` +
         `(one transaction per record); the engine on the same records, one connection: ${rate(NAIVE_SAMPLE, sample.ms)} records/s = ${(naiveMs / sample.ms).toFixed(1)}x`,
@@ -184,25 +185,26 @@ async function main(): Promise<void> {
   const steadyRecords = normalized(steadyEvents(people, STEADY_EVENTS));
   const steadyDb = await benchDatabase();
   try {
-    await runEngine(steadyDb.pool, rules, setupRecords, { batch: BATCH, streams: 1, topic: 'setup' });
-    const steady = await runEngine(steadyDb.pool, rules, steadyRecords, { batch: BATCH, streams: STREAMS, topic: 'steady' });
+    await runEngine(steadyDb.pool, rules, setupRecords, { batch: BATCH, streams: 1, topic: 'setup', database: steadyDb.name });
+    const steady = await runEngine(steadyDb.pool, rules, steadyRecords, { batch: BATCH, streams: STREAMS, topic: 'steady', database: steadyDb.name });
     console.log(summary('engine:', steady));
     for (const line of breakdown(steady)) console.log(line);
+    console.log(cpuLine(steady));
   } finally {
     await steadyDb.drop();
   }
   const steadyOneDb = await benchDatabase();
   try {
-    const setup = await runEngine(steadyOneDb.pool, rules, setupRecords, { batch: BATCH, streams: 1, topic: 'setup', capture: true });
-    const one = await runEngine(steadyOneDb.pool, rules, steadyRecords, { batch: BATCH, streams: 1, topic: 'steady', capture: true });
+    const setup = await runEngine(steadyOneDb.pool, rules, setupRecords, { batch: BATCH, streams: 1, topic: 'setup', capture: true, database: steadyOneDb.name });
+    const one = await runEngine(steadyOneDb.pool, rules, steadyRecords, { batch: BATCH, streams: 1, topic: 'steady', capture: true, database: steadyOneDb.name });
     console.log(summary('engine, 1 conn:', one));
     for (const line of floorLines(one, await rawFloor(one.stats, setup.stats), 1)) console.log(line);
     // The same events again, under new event ids: every one of them now repeats what is held.
     const held = new Map(steadyRecords.map((r) => [r.email, r]));
     const unchanged = steadyRecords.map((r, i) => ({ ...(held.get(r.email) as NormalizedRecord), eventId: `again-${i}`, eventTime: new Date(r.eventTime.getTime() + 365 * 86_400_000) }));
-    const repeat = await runEngine(steadyOneDb.pool, rules, unchanged, { batch: BATCH, streams: STREAMS, topic: 'again' });
+    const repeat = await runEngine(steadyOneDb.pool, rules, unchanged, { batch: BATCH, streams: STREAMS, topic: 'again', database: steadyOneDb.name });
     console.log(`${summary('unchanged only:', repeat)} — events that change nothing write their state row (last seen) and positions only`);
-    const replay = await runEngine(steadyOneDb.pool, rules, steadyRecords, { batch: BATCH, streams: 1, topic: 'steady' });
+    const replay = await runEngine(steadyOneDb.pool, rules, steadyRecords, { batch: BATCH, streams: 1, topic: 'steady', database: steadyOneDb.name });
     console.log(`${summary('replay:', replay)} — a redelivered batch: positions only`);
   } finally {
     await steadyOneDb.drop();

@@ -292,3 +292,33 @@ describe('out-of-band edits', () => {
     expect((await readState(db.pool)).customers[0]?.values.name).toBe('Julia Hand');
   });
 });
+
+describe('customers that predate custsync', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await freshDatabase();
+  });
+  afterAll(async () => {
+    await db.drop();
+  });
+
+  it('gives a customer made by hand (no state row yet) its state on its first event, also one that changes nothing', async () => {
+    const engine = testEngine(db.pool);
+    await db.pool.query(`INSERT INTO customers (email, name) VALUES ('hand@example.com', NULL), ('still@example.com', NULL)`);
+    expect((await db.pool.query(`SELECT count(*)::int AS n FROM custsync.customer_state`)).rows[0].n).toBe(0);
+    await engine.apply({
+      records: [
+        record({ platform: 'kiwify', email: 'hand@example.com', offset: 10, time: 100, customer: { name: 'Hand Made' } }),
+        record({ platform: 'kiwify', email: 'still@example.com', offset: 11, time: 101 }),
+      ],
+    });
+    const { rows } = await db.pool.query(
+      `SELECT c.email, s.last_seen_platform, s.last_seen_at, (SELECT array_agg(p.field) FROM custsync.field_provenance p WHERE p.customer_id = c.id) AS fields
+         FROM customers c JOIN custsync.customer_state s ON s.customer_id = c.id WHERE c.email IN ('hand@example.com', 'still@example.com') ORDER BY c.email`,
+    );
+    expect(rows).toEqual([
+      { email: 'hand@example.com', last_seen_platform: 'kiwify', last_seen_at: new Date(Date.UTC(2024, 0, 1) + 100_000), fields: ['name'] },
+      { email: 'still@example.com', last_seen_platform: 'kiwify', last_seen_at: new Date(Date.UTC(2024, 0, 1) + 101_000), fields: null },
+    ]);
+  });
+});
