@@ -373,10 +373,7 @@ export class BatchEngine {
   }
 }
 
-/** The two parameters of INSERT_STATE, UPDATE_STATE and UPSERT_STATE (see STATE_ROWS). */
-function stateRows(states: readonly StateWrite[]): [string, string] {
-  return [
-    JSON.stringify(states.map((s) => [idOf(s.customer), s.lastSeenAt.getTime(), s.lastSeenPlatform])),
-    JSON.stringify(states.map((s) => (s.provenance === null ? null : JSON.stringify(s.provenance)))),
-  ];
+/** The parameter of INSERT_STATE, UPDATE_STATE and UPSERT_STATE (see STATE_ROWS). */
+function stateRows(states: readonly StateWrite[]): [string] {
+  return [JSON.stringify(states.map((s) => [idOf(s.customer), s.lastSeenAt.getTime(), s.lastSeenPlatform, s.provenance === null ? null : JSON.stringify(s.provenance)]))];
 }

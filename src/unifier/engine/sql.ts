@@ -131,14 +131,13 @@ SELECT (r->>0)::int, r->>1, r->>2, r->>3, r->>4, r->>5
   FROM jsonb_array_elements($1::jsonb) AS r`;
 
 /**
- * State rows: $1 a JSON array of [id, last seen (epoch ms), its platform] and
- * $2 a JSON array of the provenance documents, each as a JSON string (null:
- * unchanged, keep the stored one), in the same order. Strings, so Postgres
- * only unescapes each document instead of parsing it in place of the tuple.
+ * State rows: $1, a JSON array of [id, last seen (epoch ms), its platform,
+ * provenance] with the provenance document as a JSON string (null: unchanged,
+ * keep the stored one): a string, so Postgres unescapes it instead of parsing
+ * it as part of the tuple, and stores it as written.
  */
-const STATE_ROWS = `(SELECT (t.r->>0)::int AS customer_id, (t.r->>1)::bigint AS last_seen_ms, t.r->>2 AS last_seen_platform, d.doc::json AS provenance
-    FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(r, n)
-    JOIN json_array_elements_text($2::json) WITH ORDINALITY AS d(doc, n) ON d.n = t.n) AS v`;
+const STATE_ROWS = `(SELECT (r->>0)::int AS customer_id, (r->>1)::bigint AS last_seen_ms, r->>2 AS last_seen_platform, (r->>3)::json AS provenance
+    FROM jsonb_array_elements($1::jsonb) AS r) AS v`;
 const LAST_SEEN = msToTimestamp('v.last_seen_ms');
 
 export const INSERT_STATE = `
