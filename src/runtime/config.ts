@@ -215,6 +215,17 @@ export const RetentionConfig = z
   .strict();
 export type RetentionConfig = z.infer<typeof RetentionConfig>;
 
+/** `publisher.format: debezium`: how the Debezium-shaped change topic is named and serialized. */
+export const DebeziumFormatConfig = z
+  .object({
+    /** Debezium's topic.prefix (logical server name): schema names `<serverName>.public.customers.Key|Value|Envelope` and source.name. */
+    serverName: z.string().regex(/^[A-Za-z0-9_.-]{1,200}$/, 'letters, digits, ".", "_" or "-" (a Debezium topic.prefix)').default('custsync'),
+    /** As Kafka Connect's JsonConverter with schemas.enable: every key and value is {schema, payload}. */
+    schemas: z.boolean().default(true),
+  })
+  .strict();
+export type DebeziumFormatConfig = z.infer<typeof DebeziumFormatConfig>;
+
 /** The change-event publisher: custsync's own WAL to `kafka.changeTopic` (docs/change-events.md). */
 export const PublisherConfig = z
   .object({
@@ -242,6 +253,13 @@ export const PublisherConfig = z
     maxQueuedChanges: z.number().int().min(1_000).max(10_000_000).default(200_000),
     /** Main addresses remembered from the WAL, so events of unchanged addresses need no query. */
     addressCacheSize: z.number().int().min(0).max(10_000_000).default(100_000),
+    /**
+     * The envelope of the change topic: `custsync` (docs/change-events.md) or `debezium`, what Debezium's
+     * Postgres connector emits for the customers table through Kafka Connect's JSON converter, with
+     * custsync's extras in a `custsync` block (README, "For Debezium users").
+     */
+    format: z.enum(['custsync', 'debezium']).default('custsync'),
+    debezium: DebeziumFormatConfig.default(DebeziumFormatConfig.parse({})),
   })
   .strict();
 export type PublisherConfig = z.infer<typeof PublisherConfig>;

@@ -1,9 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { PACKAGE_ROOT } from './paths.js';
-
-const PACKAGE_VERSION = (JSON.parse(readFileSync(resolve(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+import { PACKAGE_VERSION } from './paths.js';
 
 /**
  * The daemon's Prometheus metrics, one registry per process (tests create

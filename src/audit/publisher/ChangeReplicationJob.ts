@@ -5,6 +5,7 @@ import { emitHeartbeat, readSlot, type Queryable } from '../../runtime/replicati
 import { ReplicationStream, type WalTransaction } from '../../runtime/replication/stream.js';
 import { sleep } from '../../runtime/sleep.js';
 import { assembleEvents } from './assemble.js';
+import type { ChangeEvent } from './ChangeEvent.js';
 import { digestTransaction, type TransactionDigest } from './digest.js';
 import { EventEncoder, type EncodedEvents } from './encode.js';
 import type { ChangeWriter } from './KafkaChangeWriter.js';
@@ -25,6 +26,8 @@ export interface ChangeReplicationJobOptions {
   maxRequestBytes: number;
   /** A tombstone (key, null value) after each delete event. */
   tombstones: boolean;
+  /** The message value of an event (publisher.format); JSON.stringify by default. */
+  serialize?: (event: ChangeEvent) => string;
   maxQueuedChanges: number;
   heartbeatIntervalMs: number;
   lagLogIntervalMs: number;
@@ -246,7 +249,7 @@ export class ChangeReplicationJob {
   /** The group's events, serialized as each transaction is assembled. */
   private assemble(group: readonly Queued[], found: GroupLookups): EncodedEvents {
     const context = { database: this.options.database, slot: this.options.slotName, now: Date.now() };
-    const encoder = new EventEncoder(this.options.maxRequestBytes);
+    const encoder = new EventEncoder(this.options.maxRequestBytes, this.options.serialize);
     for (const { digest } of group) {
       for (const event of assembleEvents(digest, found.lookups, context)) {
         encoder.add(event);

@@ -1,4 +1,5 @@
 import type { ChangeEvent } from './ChangeEvent.js';
+import type { KeyTemplate } from './debezium.js';
 
 /** What kafkajs adds to a record beyond its key and value, counted towards a request's size. */
 const RECORD_OVERHEAD = 64;
@@ -26,18 +27,19 @@ export interface EncodedEvents {
   byOp: Record<ChangeEvent['op'], number>;
 }
 
-/** The Kafka messages of a chunk, in order (value: a view of `data` or null, key: the customer id in decimal). */
-export function chunkMessages(chunk: EncodedChunk): { key: string; value: Buffer | null }[] {
+/** The Kafka messages of a chunk, in order (value: a view of `data` or null, key: the customer id in decimal, inside `key` when given). */
+export function chunkMessages(chunk: EncodedChunk, key?: KeyTemplate): { key: string; value: Buffer | null }[] {
   const data = Buffer.from(chunk.data);
+  const keyOf = key ? (id: number) => `${key.prefix}${id}${key.suffix}` : String;
   const messages: { key: string; value: Buffer | null }[] = new Array(chunk.keys.length);
   let offset = 0;
   for (let i = 0; i < chunk.keys.length; i += 1) {
     const length = chunk.lengths[i] as number;
     if (length === TOMBSTONE) {
-      messages[i] = { key: String(chunk.keys[i]), value: null };
+      messages[i] = { key: keyOf(chunk.keys[i] as number), value: null };
       continue;
     }
-    messages[i] = { key: String(chunk.keys[i]), value: data.subarray(offset, offset + length) };
+    messages[i] = { key: keyOf(chunk.keys[i] as number), value: data.subarray(offset, offset + length) };
     offset += length;
   }
   return messages;
@@ -59,10 +61,14 @@ export class EventEncoder {
   private events = 0;
   private readonly byOp = { c: 0, u: 0, d: 0, r: 0 };
 
-  constructor(private readonly maxRequestBytes: number) {}
+  constructor(
+    private readonly maxRequestBytes: number,
+    /** The message value of an event (custsync's envelope, or Debezium's: format.ts). */
+    private readonly serialize: (event: ChangeEvent) => string = JSON.stringify,
+  ) {}
 
   add(event: ChangeEvent): void {
-    const json = JSON.stringify(event);
+    const json = this.serialize(event);
     // UTF-8 needs at most 3 bytes per UTF-16 unit: only a value that might not fit is measured exactly.
     let length = json.length * 3;
     if (!this.fits(length)) {

@@ -40,7 +40,7 @@ function post(message: FromWorker): void {
 async function send(message: Extract<ToWorker, { type: 'send' }>): Promise<void> {
   if (failure) return post({ ...failure, seq: message.seq } as FromWorker);
   try {
-    await producer.send({ topic: settings.topic, acks: -1, compression, messages: chunkMessages(message.chunk) });
+    await producer.send({ topic: settings.topic, acks: -1, compression, messages: chunkMessages(message.chunk, settings.key) });
     post({ type: 'sent', seq: message.seq });
   } catch (err) {
     const error = toCustsyncError(err);
