@@ -103,6 +103,15 @@ export class Metrics {
     labelNames: ['op'] as const,
     registers: [this.registry],
   });
+  readonly changeEventLatency = new Histogram({
+    name: 'custsync_change_event_latency_seconds',
+    help:
+      'Per published transaction: commit to Kafka acknowledgement (stage total), split into wal (commit to decoded by the publisher), ' +
+      'queue (decoded to handed to the producer thread: grouping, lookups, serialization) and kafka (handed over to acknowledged)',
+    labelNames: ['stage'] as const,
+    buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.035, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
 
   readonly ready = new Gauge({
     name: 'custsync_ready',

@@ -134,6 +134,7 @@ export class ChangePublisher implements Component {
           topic: config.kafka.changeTopic,
           compression: this.settings.compression ?? config.kafka.compression,
           logLevel: logger.level,
+          maxRequestBytes: this.settings.maxRequestBytes,
           ...(format.key ? { key: format.key } : {}),
         });
         writer.ready.catch((err: unknown) => {
@@ -153,6 +154,7 @@ export class ChangePublisher implements Component {
             publicationName: this.settings.publicationName,
             startLsn: slot.confirmedFlushLsn ?? '0/0',
             maxBatchEvents: this.settings.maxBatchEvents,
+            lingerMs: this.settings.lingerMs,
             maxRequestBytes: this.settings.maxRequestBytes,
             tombstones: this.settings.tombstones,
             serialize: format.value,

@@ -3,8 +3,8 @@ import type { KeyTemplate } from './debezium.js';
 
 /** What kafkajs adds to a record beyond its key and value, counted towards a request's size. */
 const RECORD_OVERHEAD = 64;
-/** A chunk's first buffer; it doubles as events come, up to the request limit. */
-const INITIAL_CHUNK_BYTES = 64 * 1024;
+/** A chunk's first buffer; it doubles as events come, up to the request limit. Small: a group of a few events is common. */
+const INITIAL_CHUNK_BYTES = 16 * 1024;
 
 /** The length of a tombstone: a message with a key and a null value. */
 export const TOMBSTONE = 0xffff_ffff;
@@ -25,6 +25,13 @@ export interface EncodedEvents {
   chunks: EncodedChunk[];
   events: number;
   byOp: Record<ChangeEvent['op'], number>;
+}
+
+/** The bytes a chunk's records take in a request (values and their overhead). */
+export function chunkBytes(chunk: EncodedChunk): number {
+  let bytes = chunk.keys.length * RECORD_OVERHEAD;
+  for (const length of chunk.lengths) if (length !== TOMBSTONE) bytes += length;
+  return bytes;
 }
 
 /** The Kafka messages of a chunk, in order (value: a view of `data` or null, key: the customer id in decimal, inside `key` when given). */

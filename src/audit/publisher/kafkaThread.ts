@@ -11,6 +11,8 @@ export interface WorkerSettings {
   topic: string;
   compression: KafkaCompression;
   logLevel: string;
+  /** Chunks that wait while a request is out are sent together, up to this many bytes. */
+  maxRequestBytes: number;
   /** Message keys around the customer id (publisher.format: debezium); the bare id when absent. */
   key?: KeyTemplate;
 }
