@@ -7,6 +7,10 @@
  * transaction, each fired through the audit trigger), and per event the
  * broker's append time (the change topic uses LogAppendTime) minus the commit
  * time the event carries. Phases:
+ *   - floor: before the daemon starts, the same load at BENCH_START_RATE read
+ *     by a bare pgoutput client (pg-logical-replication, nothing else) on a
+ *     slot of its own: commit → decoded, what Postgres' WAL sender and the
+ *     machine allow before custsync does anything (the daemon's `wal` stage);
  *   - start: load begins as soon as the daemon's publisher streams its slot
  *     (about a second after the process started; its consumers still joining
  *     their group, its caches cold), BENCH_START_RATE changes/s (1,000) for
@@ -25,6 +29,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
+import { LogicalReplicationService, PgoutputPlugin } from 'pg-logical-replication';
+import type pg from 'pg';
+import { PUBLISHED_TABLES } from '../src/audit/publisher/digest.js';
+import { ensurePublication } from '../src/runtime/replication/publication.js';
 import { stringify } from 'yaml';
 import { registerKafkaCodecs } from '../src/connectors/kafka/codecs.js';
 import { dropSlot } from '../src/runtime/replication/slots.js';
@@ -116,6 +124,32 @@ function pgbench(url: string, script: string, rate: number | null, seconds: numb
   });
 }
 
+/** Commit → decoded by a bare pgoutput client, per transaction, while `load` runs. */
+async function walFloor(url: string, pool: pg.Pool, slot: string, load: () => Promise<{ tps: number }>): Promise<string> {
+  await ensurePublication(pool, slot, PUBLISHED_TABLES);
+  await pool.query(`SELECT pg_create_logical_replication_slot($1, 'pgoutput')`, [slot]);
+  const service = new LogicalReplicationService({ connectionString: url }, { acknowledge: { auto: true, timeoutSeconds: 1 } });
+  const latencies: number[] = [];
+  service.on('data', (_lsn: string, message: { tag: string; commitTime?: bigint }) => {
+    if (message.tag === 'commit' && message.commitTime !== undefined) latencies.push(Date.now() - Number(message.commitTime / 1000n));
+  });
+  service.on('error', () => undefined);
+  void service.subscribe(new PgoutputPlugin({ protoVersion: 1, publicationNames: [slot] }), slot).catch(() => undefined);
+  try {
+    const run = await load();
+    await new Promise((r) => setTimeout(r, 1_000));
+    latencies.sort((a, b) => a - b);
+    return (
+      `${Math.round(run.tps).toLocaleString('en-US')} changes/s committed, ${latencies.length.toLocaleString('en-US')} transactions: ` +
+      `p50 ${quantile(latencies, 0.5)} ms, p99 ${quantile(latencies, 0.99)} ms, max ${latencies.at(-1)} ms (load average ${loadavg().map((l) => l.toFixed(1)).join(' ')})`
+    );
+  } finally {
+    await service.destroy();
+    await pool.query('SELECT pg_drop_replication_slot($1)', [slot]).catch(() => undefined);
+    await pool.query(`DROP PUBLICATION IF EXISTS ${slot}`);
+  }
+}
+
 async function waitFor(what: string, predicate: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await predicate())) {
@@ -189,6 +223,8 @@ export async function publisherLatency(): Promise<void> {
       `latency:   commit → Kafka append time, ${CUSTOMERS.toLocaleString('en-US')} customers, pgbench hand UPDATEs (one customer per transaction, through the audit trigger), ` +
         `the daemon with 2 platform topics; ${cpus().length} CPUs shared with Postgres and Kafka`,
     );
+    const floor = await walFloor(db.url, db.pool, `bench_floor_${suffix}`, () => pgbench(db.url, script, START_RATE, 20));
+    console.log(`floor      ${START_RATE.toLocaleString('en-US')}/s offered, a bare pgoutput client, commit → decoded: ${floor}`);
     const spawnedAt = Date.now();
     // BENCH_DAEMON_NODE_ARGS: e.g. --cpu-prof --cpu-prof-dir=/tmp/prof, to see where the daemon's time goes.
     const nodeArgs = (process.env.BENCH_DAEMON_NODE_ARGS ?? '').split(' ').filter(Boolean);
