@@ -1,5 +1,6 @@
 /**
- * `npm run bench:publisher` — change events published per second from the
+ * `npm run bench:publisher` — first the latency of change events at fixed
+ * offered rates (bench/publisherLatency.ts), then the throughput: change events published per second from the
  * WAL to Kafka, beside the raw pgoutput decode rate of the same WAL (the
  * floor: pg-logical-replication alone, counting messages), measured in the
  * same run. The workload: customers with addresses exist (created before the
@@ -10,7 +11,7 @@
  * BENCH_BATCH customers. The addresses are unchanged, so the publisher must
  * look them up. Prints figures; never fails because the machine is slow.
  *
- * Knobs: BENCH_CUSTOMERS (100000), BENCH_BATCH (2000), BENCH_FIELDS (1 or 3),
+ * Knobs: BENCH_PUBLISHER (latency,throughput: which parts run), BENCH_THROUGHPUT_CUSTOMERS (100000), BENCH_BATCH (2000), BENCH_FIELDS (1 or 3),
  * BENCH_MAX_BATCH_EVENTS, BENCH_MAX_QUEUED_CHANGES, BENCH_CACHE (publisher.maxBatchEvents,
  * maxQueuedChanges, addressCacheSize; default the configuration's),
  * BENCH_WRITER (sql: set-based statements shaped like the engine's, fast to set
@@ -31,13 +32,15 @@ import { formatLsn, parseLsn } from '../src/runtime/replication/lsn.js';
 import { ensurePublication } from '../src/runtime/replication/publication.js';
 import { dropSlot, ensureSlot, readSlot } from '../src/runtime/replication/slots.js';
 import { benchDatabase, PG_ADMIN_URL, rate } from './db.js';
+import { publisherLatency } from './publisherLatency.js';
 import { engineWorkload, sqlWorkload } from './publisherWorkload.js';
 import { registerKafkaCodecs } from '../src/connectors/kafka/codecs.js';
 
 // The publisher as the daemon runs it, from the build (its Kafka thread then starts without a TypeScript loader).
 const { ChangePublisher } = (await import(pathToFileURL(resolve(import.meta.dirname, '../dist/audit/publisher/ChangePublisher.js')).href)) as typeof import('../src/audit/publisher/ChangePublisher.js');
 
-const CUSTOMERS = Number(process.env.BENCH_CUSTOMERS ?? 100_000);
+const CUSTOMERS = Number(process.env.BENCH_THROUGHPUT_CUSTOMERS ?? 100_000);
+const PARTS = (process.env.BENCH_PUBLISHER ?? 'latency,throughput').split(',');
 const BATCH = Number(process.env.BENCH_BATCH ?? 2_000);
 const WRITER = process.env.BENCH_WRITER === 'engine' ? 'engine' : 'sql';
 const FIELDS = process.env.BENCH_FIELDS === '3' ? 3 : 1;
@@ -88,6 +91,11 @@ async function main(): Promise<void> {
   registerKafkaCodecs(); // custsync compresses what it writes (kafka.compression)
   const kafka = new Kafka({ clientId: 'custsync-bench', brokers: BROKERS, logLevel: logLevel.NOTHING });
   await servicesUp(kafka);
+  if (PARTS.includes('latency')) await publisherLatency();
+  if (PARTS.includes('throughput')) await throughput(kafka);
+}
+
+async function throughput(kafka: Kafka): Promise<void> {
   console.log(
     `bench:publisher — ${CUSTOMERS.toLocaleString('en-US')} customer changes of ${FIELDS} field${FIELDS > 1 ? 's' : ''} ` +
       `(${WRITER} writer, transactions of ${BATCH.toLocaleString('en-US')}), WAL → Kafka`,

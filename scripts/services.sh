@@ -5,6 +5,12 @@
 #   - a single-node Apache Kafka 3.9.1 broker (KRaft) on 127.0.0.1:19092
 #
 # Usage: scripts/services.sh up|down|restart|status|env [pg|kafka|all]
+#        scripts/services.sh connect-fetch
+#
+# connect-fetch fetches Kafka Connect and the Debezium connectors (Postgres
+# source, JDBC sink) with Maven into a cache (scripts/connect/pom.xml), for the
+# tests that run them; it starts nothing. Tests start a Connect worker of their
+# own on a port of their own and stop it (test/helpers/connect.ts).
 #
 # Everything lives under $CUSTSYNC_VAR_DIR (default <repo>/.var). Every command
 # is idempotent: `up` on running services and `down` on stopped ones are no-ops.
@@ -15,6 +21,8 @@
 #   CUSTSYNC_KAFKA_PORT              Kafka client port    (default 19092)
 #   CUSTSYNC_KAFKA_CONTROLLER_PORT   KRaft controller     (default 19093)
 #   CUSTSYNC_START_TIMEOUT           readiness wait, s    (default 60)
+#   CUSTSYNC_CONNECT_DIR             Connect/Debezium jar cache (default <repo>/.var/connect;
+#                                    shared by every var dir: it holds no state)
 #   PG_BIN                           PostgreSQL binaries  (default /usr/lib/postgresql/15/bin,
 #                                                          else `pg_config --bindir`)
 #
@@ -62,6 +70,8 @@ KAFKA_LOG="$KAFKA_DIR/kafka.log"
 KAFKA_CLUSTER_ID_FILE="$KAFKA_DIR/cluster.id"
 KAFKA_LIBS_MARKER="$KAFKA_LIBS/.custsync-fetched"
 KAFKA_POM="$REPO/scripts/kafka/pom.xml"
+CONNECT_DIR="$(realpath -m -- "${CUSTSYNC_CONNECT_DIR:-$REPO/.var/connect}")"
+CONNECT_POM="$REPO/scripts/connect/pom.xml"
 KAFKA_LOG4J="$REPO/scripts/kafka/log4j.properties"
 
 IS_ROOT=0
@@ -744,21 +754,70 @@ kafka_status() {
   return 1
 }
 
+# ---------------------------------------------------------------- connect ----
+
+# Fetches one profile of scripts/connect/pom.xml into $CONNECT_DIR/$2 unless
+# the marker says that exact pom and profile are already there.
+connect_fetch_part() {
+  local profile="$1" dest="$CONNECT_DIR/$2" want
+  want="$profile $(sha256sum "$CONNECT_POM" | cut -d' ' -f1)"
+  if [[ -f "$dest/.custsync-fetched" && "$(cat "$dest/.custsync-fetched")" == "$want" ]]; then
+    return 0
+  fi
+  need_mvn
+  say "connect: fetching $profile with maven into $(rel "$dest")"
+  local tmp="$dest.tmp" log="$CONNECT_DIR/mvn-$profile.log"
+  rm -rf "$tmp"
+  mkdir -p "$(dirname "$dest")"
+  if ! mvn -B -q -f "$CONNECT_POM" -P "$profile" dependency:copy-dependencies -DoutputDirectory="$tmp" \
+        </dev/null >"$log" 2>&1; then
+    show_log_tail "$log" 30
+    err "maven could not fetch $profile (see $log)"
+    exit 1
+  fi
+  printf '%s\n' "$want" >"$tmp/.custsync-fetched"
+  rm -rf "$dest"
+  mv "$tmp" "$dest"
+}
+
+# Kafka Connect's classpath in libs/, one isolated plugin directory per connector in plugins/.
+connect_fetch() {
+  need_java
+  mkdir -p "$CONNECT_DIR"
+  exec 8>"$CONNECT_DIR/.fetch.lock"
+  if ! flock -w 600 8; then
+    err "timed out waiting for another connect-fetch (lock $CONNECT_DIR/.fetch.lock)"
+    exit 1
+  fi
+  connect_fetch_part runtime libs
+  connect_fetch_part debezium-postgres plugins/debezium-connector-postgres
+  connect_fetch_part debezium-jdbc plugins/debezium-connector-jdbc
+  exec 8>&-
+  printf 'CUSTSYNC_CONNECT_LIBS=%s\nCUSTSYNC_CONNECT_PLUGINS=%s\n' "$CONNECT_DIR/libs" "$CONNECT_DIR/plugins"
+}
+
 # ------------------------------------------------------------------- main ----
 usage() {
   cat >&2 <<EOF
 usage: scripts/services.sh up|down|restart|status|env [pg|kafka|all]
+       scripts/services.sh connect-fetch
   up       start the services (no-op for those already running) and wait until ready
   down     stop the services (no-op for those already stopped)
   restart  stop then start
   status   show what runs where; exit 0 if all requested services run, else 1
   env      print export lines for DATABASE_URL and KAFKA_BROKERS
+  connect-fetch  fetch Kafka Connect and the Debezium connectors (cached), print where they are
 EOF
 }
 
 main() {
   local cmd="${1:-}" what="${2:-all}"
   if [[ $# -gt 2 || -z "$cmd" ]]; then usage; exit 64; fi
+  if [[ "$cmd" == connect-fetch ]]; then
+    [[ $# -eq 1 ]] || { usage; exit 64; }
+    connect_fetch
+    return 0
+  fi
   local do_pg=0 do_kafka=0
   case "$what" in
     pg | postgres) do_pg=1 ;;

@@ -31,3 +31,12 @@ export function fraction(value: string): number {
   if (value.trim() === '' || !Number.isFinite(n) || n <= 0 || n > 1) throw new InvalidArgumentError('expected a number greater than 0 and at most 1');
   return n;
 }
+
+/** Commander argument parser: comma-separated ids, each a whole number ≥ 1. */
+export function idList(value: string): number[] {
+  const parts = value.split(',').map((p) => p.trim());
+  if (parts.length === 0 || parts.some((p) => !/^\d+$/.test(p) || Number(p) < 1 || Number(p) > 2_147_483_647)) {
+    throw new InvalidArgumentError('expected customer ids separated by commas, e.g. 1,2,3');
+  }
+  return [...new Set(parts.map(Number))];
+}

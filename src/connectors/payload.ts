@@ -61,7 +61,9 @@ export function validatedRecord(
 export function decodePayload(value: Buffer | null, origin: DeadLetterOrigin, ctx: PayloadContext): Incoming {
   const invalid = (reason: DeadLetterReason, text: string, path?: string) => invalidPayload(origin, ctx.platform, reason, text, path);
   const subject = ctx.noun === 'message' ? 'value' : 'line';
-  if (value === null || value.length === 0) return invalid('empty_value', `${ctx.noun} has no value`);
+  if (value === null || value.length === 0) {
+    return ctx.mapper.tombstone ? { kind: 'skip', platform: ctx.platform, reason: ctx.mapper.tombstone } : invalid('empty_value', `${ctx.noun} has no value`);
+  }
   if (value.length > ctx.maxBytes) return invalid('too_large', `${ctx.noun} of ${value.length} bytes exceeds kafka.maxMessageBytes (${ctx.maxBytes})`);
   let text: string;
   try {

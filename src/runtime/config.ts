@@ -30,22 +30,6 @@ const FieldPriorities = z
   })
   .transform((overrides) => overrides as Partial<Record<Field, number>>);
 
-export const PlatformConfig = z
-  .object({
-    /** Name written to `customer_logs.changed_by` and provenance. */
-    name: PlatformName,
-    /** Which payload mapper decodes this platform's messages (hotmart, kiwify, eduzz, stripe, shopify, generic). */
-    mapper: z.string().min(1),
-    /** Higher wins. A value set by a higher-priority platform is never overwritten by a lower one. */
-    priority: Priority,
-    /** Kafka topics carrying this platform's webhook bodies. */
-    topics: z.array(z.string().min(1)).default([]),
-    /** Per-field priority overriding `priority` for that field. */
-    fieldPriorities: FieldPriorities.default({}),
-  })
-  .strict();
-export type PlatformConfig = z.infer<typeof PlatformConfig>;
-
 /** A column name exactly as the source table spells it (custsync quotes it). */
 const ColumnName = z.string().min(1).max(63).regex(/^[^"\u0000]+$/, 'a column name without double quotes');
 
@@ -54,6 +38,60 @@ const WalColumnMapping = z
   .object({ email: ColumnName, ...Object.fromEntries(ALL_FIELDS.map((field) => [field, ColumnName.optional()])) })
   .strict()
   .transform((columns) => columns as { email: string } & Partial<Record<Field, string>>);
+
+/** Debezium and Kafka Connect logical types the debezium mapper decodes (src/connectors/mappers/debeziumTypes.ts). */
+export const DEBEZIUM_LOGICAL_TYPES = [
+  'io.debezium.time.Date',
+  'io.debezium.time.Time',
+  'io.debezium.time.MicroTime',
+  'io.debezium.time.NanoTime',
+  'io.debezium.time.Timestamp',
+  'io.debezium.time.MicroTimestamp',
+  'io.debezium.time.NanoTimestamp',
+  'io.debezium.time.ZonedTimestamp',
+  'io.debezium.data.VariableScaleDecimal',
+  'org.apache.kafka.connect.data.Date',
+  'org.apache.kafka.connect.data.Time',
+  'org.apache.kafka.connect.data.Timestamp',
+  'org.apache.kafka.connect.data.Decimal',
+] as const;
+
+/** A column's Debezium type, for topics without schemas: the logical name, or a Decimal with its scale. */
+const DebeziumColumnType = z.union([
+  z.enum(DEBEZIUM_LOGICAL_TYPES),
+  z.object({ name: z.enum(DEBEZIUM_LOGICAL_TYPES), scale: z.number().int().min(-1_000).max(1_000).optional() }).strict(),
+]);
+export type DebeziumColumnType = z.infer<typeof DebeziumColumnType>;
+
+export const PlatformConfig = z
+  .object({
+    /** Name written to `customer_logs.changed_by` and provenance. */
+    name: PlatformName,
+    /** Which payload mapper decodes this platform's messages (hotmart, kiwify, eduzz, stripe, shopify, generic, debezium). */
+    mapper: z.string().min(1),
+    /** Higher wins. A value set by a higher-priority platform is never overwritten by a lower one. */
+    priority: Priority,
+    /** Kafka topics carrying this platform's webhook bodies. */
+    topics: z.array(z.string().min(1)).default([]),
+    /** Per-field priority overriding `priority` for that field. */
+    fieldPriorities: FieldPriorities.default({}),
+    /** mapper debezium: which column of the change event's `after` holds each field, like walSources[].tables[].columns. */
+    columns: WalColumnMapping.optional(),
+    /** mapper debezium, for topics without schemas: the Debezium types of columns that need decoding (dates, times, decimals). */
+    columnTypes: z.record(ColumnName, DebeziumColumnType).optional(),
+  })
+  .strict()
+  .superRefine((platform, ctx) => {
+    if (platform.mapper === 'debezium' && !platform.columns) {
+      ctx.addIssue({ code: 'custom', path: ['columns'], message: 'mapper debezium needs columns: which column holds the email and each other field' });
+    }
+    if (platform.mapper !== 'debezium') {
+      for (const key of ['columns', 'columnTypes'] as const) {
+        if (platform[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: `${key} applies to mapper debezium only` });
+      }
+    }
+  });
+export type PlatformConfig = z.infer<typeof PlatformConfig>;
 
 const ReplicationName = z
   .string()
@@ -227,6 +265,17 @@ export const RetentionConfig = z
   .strict();
 export type RetentionConfig = z.infer<typeof RetentionConfig>;
 
+/** `publisher.format: debezium`: how the Debezium-shaped change topic is named and serialized. */
+export const DebeziumFormatConfig = z
+  .object({
+    /** Debezium's topic.prefix (logical server name): schema names `<serverName>.public.customers.Key|Value|Envelope` and source.name. */
+    serverName: z.string().regex(/^[A-Za-z0-9_.-]{1,200}$/, 'letters, digits, ".", "_" or "-" (a Debezium topic.prefix)').default('custsync'),
+    /** As Kafka Connect's JsonConverter with schemas.enable: every key and value is {schema, payload}. */
+    schemas: z.boolean().default(true),
+  })
+  .strict();
+export type DebeziumFormatConfig = z.infer<typeof DebeziumFormatConfig>;
+
 /** The change-event publisher: custsync's own WAL to `kafka.changeTopic` (docs/change-events.md). */
 export const PublisherConfig = z
   .object({
@@ -244,6 +293,11 @@ export const PublisherConfig = z
     standbyPollMs: z.number().int().min(100).max(5_000).default(1_000),
     /** About this many events (customers) are published and acknowledged together. */
     maxBatchEvents: z.number().int().min(1).max(100_000).default(5_000),
+    /**
+     * How long a change may wait for others to share its Kafka request: at most this much latency
+     * for far fewer, larger requests (less CPU per event) when changes trickle in. 0: none.
+     */
+    lingerMs: z.number().int().min(0).max(1_000).default(5),
     /** Upper bound of one Kafka produce request; keep it under the broker's message.max.bytes. */
     maxRequestBytes: z.number().int().min(10_000).max(100_000_000).default(900_000),
     /** Compression of the change topic's record batches; unset: kafka.compression. */
@@ -254,6 +308,13 @@ export const PublisherConfig = z
     maxQueuedChanges: z.number().int().min(1_000).max(10_000_000).default(200_000),
     /** Main addresses remembered from the WAL, so events of unchanged addresses need no query. */
     addressCacheSize: z.number().int().min(0).max(10_000_000).default(100_000),
+    /**
+     * The envelope of the change topic: `custsync` (docs/change-events.md) or `debezium`, what Debezium's
+     * Postgres connector emits for the customers table through Kafka Connect's JSON converter, with
+     * custsync's extras in a `custsync` block (README, "For Debezium users").
+     */
+    format: z.enum(['custsync', 'debezium']).default('custsync'),
+    debezium: DebeziumFormatConfig.default(DebeziumFormatConfig.parse({})),
   })
   .strict();
 export type PublisherConfig = z.infer<typeof PublisherConfig>;

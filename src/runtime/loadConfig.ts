@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { MAPPERS } from '../connectors/mappers/registry.js';
+import { MAPPER_NAMES } from '../connectors/mappers/registry.js';
 import { Config, walSourceUrlEnv, type EnvOverride } from './config.js';
 import { UserError } from './errors.js';
 
@@ -80,9 +80,9 @@ export function parseConfig(raw: unknown, file: string, env: Env = process.env):
   const config = result.data;
   const unknownMappers = config.platforms
     .map((platform, index) => ({ platform, index }))
-    .filter(({ platform }) => !(platform.mapper in MAPPERS));
+    .filter(({ platform }) => !MAPPER_NAMES.includes(platform.mapper));
   if (unknownMappers.length > 0) {
-    const valid = Object.keys(MAPPERS).join(', ');
+    const valid = MAPPER_NAMES.join(', ');
     throw new UserError(
       'CUSTSYNC_CONFIG_INVALID',
       `${file}: invalid configuration\n${unknownMappers

@@ -1,9 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { PACKAGE_ROOT } from './paths.js';
-
-const PACKAGE_VERSION = (JSON.parse(readFileSync(resolve(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+import { PACKAGE_VERSION } from './paths.js';
 
 /**
  * The daemon's Prometheus metrics, one registry per process (tests create
@@ -105,6 +101,15 @@ export class Metrics {
     name: 'custsync_change_events_published_total',
     help: 'Customer change events acknowledged by Kafka (re-publications after a crash included)',
     labelNames: ['op'] as const,
+    registers: [this.registry],
+  });
+  readonly changeEventLatency = new Histogram({
+    name: 'custsync_change_event_latency_seconds',
+    help:
+      'Per published transaction: commit to Kafka acknowledgement (stage total), split into wal (commit to decoded by the publisher), ' +
+      'queue (decoded to handed to the producer thread: grouping, lookups, serialization) and kafka (handed over to acknowledged)',
+    labelNames: ['stage'] as const,
+    buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.035, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [this.registry],
   });
 

@@ -8,7 +8,11 @@ import { normalizeRecord, type NormalizedRecord, type NormalizeOptions } from '.
 import { isApplied, positionKey, storedKey, type PositionAdvance } from './positions.js';
 import type { SourceRecord } from './SourceRecord.js';
 
+/** Skip reasons counted under their own metric label (a change feed's deletes); mappers' free-text reasons count as no_customer_data. */
+const SKIP_LABELS: ReadonlySet<string> = new Set(['source_delete', 'source_truncate', 'source_tombstone', 'not_a_row_change']);
+
 /** One input of a batch as a connector decoded it. */
+
 export type Incoming =
   | { kind: 'record'; record: SourceRecord; origin: DeadLetterOrigin }
   /** Could not be decoded, validated or mapped. */
@@ -89,7 +93,7 @@ export class Unifier {
       if (item.kind === 'invalid') letters.push(item.letter);
       else if (item.kind === 'skip') {
         skipped += 1;
-        this.metrics.recordsSkipped.inc({ platform: item.platform, reason: 'no_customer_data' });
+        this.metrics.recordsSkipped.inc({ platform: item.platform, reason: SKIP_LABELS.has(item.reason) ? item.reason : 'no_customer_data' });
       } else {
         const result = normalizeRecord(item.record, this.normalizeOptions);
         if (result.ok) records.push(result.record);

@@ -81,6 +81,7 @@ describe('a crash between publishing and acknowledging the LSN', () => {
       publicationName: slot,
       startLsn,
       maxBatchEvents: 10, // one transaction per group
+      lingerMs: 5,
       maxRequestBytes: 900_000,
       tombstones: false,
       maxQueuedChanges: 10_000,

@@ -175,6 +175,42 @@ describe('a view built from the change topic alone: snapshots (op r, in order wi
     }
   });
 
+  it('partial snapshots: --ids and --where publish only the chosen customers; a predicate Postgres refuses exits 2 and publishes nothing', async () => {
+    const reads = () => events().filter((e) => e.op === 'r');
+    const before = reads().length;
+    const ids = (await db.pool.query<{ id: number }>('SELECT id FROM customers ORDER BY id LIMIT 3')).rows.map((r) => r.id);
+    const byIds = await runCli(['snapshot', '--ids', ids.join(','), '--config', writeConfig(configObject)]);
+    expect(byIds.code).toBe(0);
+    expect(byIds.stdout).toMatch(/snapshot: 3 customer\(s\) in 1 batch\(es\)/);
+    await waitUntil('the r events of --ids', () => reads().length === before + 3, 20_000, 50);
+    expect(reads().slice(before).map((e) => e.key.id).sort((a, b) => a - b)).toEqual(ids);
+
+    const cities = (await db.pool.query<{ id: number }>(`SELECT c.id FROM customers c JOIN addresses a ON a.id = c.address_id WHERE a.city LIKE 'City 1%' ORDER BY c.id`)).rows.map((r) => r.id);
+    expect(cities.length).toBeGreaterThan(1);
+    const where = `address_id IN (SELECT id FROM addresses WHERE city LIKE 'City 1%')`;
+    const byWhere = await runCli(['snapshot', '--where', where, '--batch-size', '2', '--config', writeConfig(configObject)]);
+    expect(byWhere.code).toBe(0);
+    expect(byWhere.stdout).toContain(`snapshot: ${cities.length} customer(s)`);
+    await waitUntil('the r events of --where', () => reads().length === before + 3 + cities.length, 20_000, 50);
+    expect(reads().slice(before + 3).map((e) => e.key.id).sort((a, b) => a - b)).toEqual(cities);
+
+    // Both together: the intersection.
+    const both = await runCli(['snapshot', '--ids', `${cities[0]},${ids[0]}`, '--where', where, '--config', writeConfig(configObject)]);
+    expect(both.stdout).toMatch(/snapshot: 1 customer\(s\)/);
+    await waitUntil('the r event of --ids with --where', () => reads().length === before + 4 + cities.length, 20_000, 50);
+    expect(reads().at(-1)?.key.id).toBe(cities[0]);
+
+    for (const bad of ['nosuchcolumn = 1', 'id = ', '(SELECT 1 FROM pg_sleep(0)) = 1 AND nextval(\'customers_id_seq\') > 0']) {
+      const refused = await runCli(['snapshot', '--where', bad, '--config', writeConfig(configObject)]);
+      expect(refused.code, bad).toBe(2);
+      expect(refused.stderr).toMatch(/--where: /);
+    }
+    const refusedIds = await runCli(['snapshot', '--ids', '1,x', '--config', writeConfig(configObject)]);
+    expect(refusedIds.code).toBe(2);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(reads().length).toBe(before + 4 + cities.length);
+  });
+
   it('refuses, with exit 2, when no publisher slot exists', async () => {
     const missing = { ...configObject, publisher: { slotName: randomSlotName('pub_none'), publicationName: slot } };
     const result = await runCli(['snapshot', '--config', writeConfig(missing)]);

@@ -9,6 +9,7 @@ import { checkSlot, ensureSlot, type Queryable } from '../../runtime/replication
 import { sleep } from '../../runtime/sleep.js';
 import { ChangeReplicationJob } from './ChangeReplicationJob.js';
 import { FULL_IDENTITY_TABLES, PUBLISHED_TABLES } from './digest.js';
+import { eventFormat } from './format.js';
 import { ThreadedKafkaChangeWriter } from './kafkaThread.js';
 import { acquirePublisherLeadership } from './leadership.js';
 import { AddressCache, LookupResolver } from './lookups.js';
@@ -127,11 +128,14 @@ export class ChangePublisher implements Component {
         this.currentRole = 'leader';
         // A producer per term: after a failure the next term starts from the slot with a fresh one.
         // Its thread starts now, beside the checks and the stream; the first send waits for it.
+        const format = eventFormat(this.settings);
         writer = ThreadedKafkaChangeWriter.launch({
           kafka: config.kafka,
           topic: config.kafka.changeTopic,
           compression: this.settings.compression ?? config.kafka.compression,
           logLevel: logger.level,
+          maxRequestBytes: this.settings.maxRequestBytes,
+          ...(format.key ? { key: format.key } : {}),
         });
         writer.ready.catch((err: unknown) => {
           writerFailure = err;
@@ -150,8 +154,10 @@ export class ChangePublisher implements Component {
             publicationName: this.settings.publicationName,
             startLsn: slot.confirmedFlushLsn ?? '0/0',
             maxBatchEvents: this.settings.maxBatchEvents,
+            lingerMs: this.settings.lingerMs,
             maxRequestBytes: this.settings.maxRequestBytes,
             tombstones: this.settings.tombstones,
+            serialize: format.value,
             maxQueuedChanges: this.settings.maxQueuedChanges,
             heartbeatIntervalMs: this.settings.heartbeatIntervalMs,
             lagLogIntervalMs: this.settings.lagLogIntervalMs,

@@ -1,6 +1,7 @@
 import type { Producer } from 'kafkajs';
 import { compressionType } from '../../connectors/kafka/codecs.js';
 import type { KafkaCompression } from '../../runtime/config.js';
+import type { KeyTemplate } from './debezium.js';
 import { chunkMessages, type EncodedChunk } from './encode.js';
 
 /** Where encoded events go; resolves once every chunk is durably written, in order. */
@@ -11,6 +12,7 @@ export interface ChangeWriter {
 export interface KafkaChangeWriterOptions {
   topic: string;
   compression: KafkaCompression;
+  key?: KeyTemplate;
 }
 
 /**
@@ -51,7 +53,7 @@ export class KafkaChangeWriter implements ChangeWriter {
       topic: this.options.topic,
       acks: -1,
       compression: compressionType(this.options.compression),
-      messages: chunkMessages(chunk),
+      messages: chunkMessages(chunk, this.options.key),
     });
   }
 }

@@ -1,9 +1,10 @@
 import type { ChangeEvent } from './ChangeEvent.js';
+import type { KeyTemplate } from './debezium.js';
 
 /** What kafkajs adds to a record beyond its key and value, counted towards a request's size. */
 const RECORD_OVERHEAD = 64;
-/** A chunk's first buffer; it doubles as events come, up to the request limit. */
-const INITIAL_CHUNK_BYTES = 64 * 1024;
+/** A chunk's first buffer; it doubles as events come, up to the request limit. Small: a group of a few events is common. */
+const INITIAL_CHUNK_BYTES = 16 * 1024;
 
 /** The length of a tombstone: a message with a key and a null value. */
 export const TOMBSTONE = 0xffff_ffff;
@@ -26,18 +27,26 @@ export interface EncodedEvents {
   byOp: Record<ChangeEvent['op'], number>;
 }
 
-/** The Kafka messages of a chunk, in order (value: a view of `data` or null, key: the customer id in decimal). */
-export function chunkMessages(chunk: EncodedChunk): { key: string; value: Buffer | null }[] {
+/** The bytes a chunk's records take in a request (values and their overhead). */
+export function chunkBytes(chunk: EncodedChunk): number {
+  let bytes = chunk.keys.length * RECORD_OVERHEAD;
+  for (const length of chunk.lengths) if (length !== TOMBSTONE) bytes += length;
+  return bytes;
+}
+
+/** The Kafka messages of a chunk, in order (value: a view of `data` or null, key: the customer id in decimal, inside `key` when given). */
+export function chunkMessages(chunk: EncodedChunk, key?: KeyTemplate): { key: string; value: Buffer | null }[] {
   const data = Buffer.from(chunk.data);
+  const keyOf = key ? (id: number) => `${key.prefix}${id}${key.suffix}` : String;
   const messages: { key: string; value: Buffer | null }[] = new Array(chunk.keys.length);
   let offset = 0;
   for (let i = 0; i < chunk.keys.length; i += 1) {
     const length = chunk.lengths[i] as number;
     if (length === TOMBSTONE) {
-      messages[i] = { key: String(chunk.keys[i]), value: null };
+      messages[i] = { key: keyOf(chunk.keys[i] as number), value: null };
       continue;
     }
-    messages[i] = { key: String(chunk.keys[i]), value: data.subarray(offset, offset + length) };
+    messages[i] = { key: keyOf(chunk.keys[i] as number), value: data.subarray(offset, offset + length) };
     offset += length;
   }
   return messages;
@@ -59,10 +68,14 @@ export class EventEncoder {
   private events = 0;
   private readonly byOp = { c: 0, u: 0, d: 0, r: 0 };
 
-  constructor(private readonly maxRequestBytes: number) {}
+  constructor(
+    private readonly maxRequestBytes: number,
+    /** The message value of an event (custsync's envelope, or Debezium's: format.ts). */
+    private readonly serialize: (event: ChangeEvent) => string = JSON.stringify,
+  ) {}
 
   add(event: ChangeEvent): void {
-    const json = JSON.stringify(event);
+    const json = this.serialize(event);
     // UTF-8 needs at most 3 bytes per UTF-16 unit: only a value that might not fit is measured exactly.
     let length = json.length * 3;
     if (!this.fits(length)) {

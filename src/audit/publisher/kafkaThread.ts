@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { KafkaCompression, KafkaConfig } from '../../runtime/config.js';
 import { CustsyncError, type ErrorCode } from '../../runtime/errors.js';
+import type { KeyTemplate } from './debezium.js';
 import type { EncodedChunk } from './encode.js';
 import type { ChangeWriter } from './KafkaChangeWriter.js';
 
@@ -10,6 +11,10 @@ export interface WorkerSettings {
   topic: string;
   compression: KafkaCompression;
   logLevel: string;
+  /** Chunks that wait while a request is out are sent together, up to this many bytes. */
+  maxRequestBytes: number;
+  /** Message keys around the customer id (publisher.format: debezium); the bare id when absent. */
+  key?: KeyTemplate;
 }
 
 export type ToWorker =

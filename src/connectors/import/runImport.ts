@@ -6,7 +6,7 @@ import type { Logger } from '../../runtime/logger.js';
 import { Metrics } from '../../runtime/metrics.js';
 import { BatchEngine } from '../../unifier/engine/BatchEngine.js';
 import { Unifier } from '../../unifier/Unifier.js';
-import { mapperFor } from '../mappers/registry.js';
+import { platformMapper } from '../mappers/registry.js';
 import { csvBatches, jsonlBatches, type ImportBatch } from './importBatches.js';
 import { Importer, storedImportPosition, type ImportSummary } from './Importer.js';
 import type { ImportContext } from './importItems.js';
@@ -80,7 +80,7 @@ export async function runImport(
       const platform = config.platforms.find((p) => p.name === request.platform);
       if (!platform) throw new Error(`platform ${request.platform} has no mapper`);
       const known = new Set([...config.platforms.map((p) => p.name), ...config.walSources.map((s) => s.name)]);
-      batches = jsonlBatches(request.file.path, { ...ctx, mapper: mapperFor(platform.mapper), knownPlatforms: known, maxLineBytes: config.kafka.maxMessageBytes }, options);
+      batches = jsonlBatches(request.file.path, { ...ctx, mapper: platformMapper(platform), knownPlatforms: known, maxLineBytes: config.kafka.maxMessageBytes }, options);
     }
     const importer = new Importer(unifier, request.file.sha256, request.file.lines);
     onImporter(importer);

@@ -7,7 +7,7 @@ import { retryUntilStopped } from '../../runtime/retry.js';
 import { unreachable } from '../../runtime/unavailable.js';
 import { StoppedError, type Unifier } from '../../unifier/Unifier.js';
 import { SourceConnector } from '../Connector.js';
-import { mapperFor } from '../mappers/registry.js';
+import { platformMapper } from '../mappers/registry.js';
 import { BrokerProbe } from './brokerProbe.js';
 import { decodeMessage, type DecodeContext } from './decode.js';
 import { lagMessages, LagMonitor } from './LagMonitor.js';
@@ -35,7 +35,7 @@ function decodeContexts(config: Config): Map<string, DecodeContext> {
   const contexts = new Map<string, DecodeContext>();
   const knownPlatforms = new Set(config.platforms.map((p) => p.name));
   for (const platform of config.platforms) {
-    const mapper = mapperFor(platform.mapper);
+    const mapper = platformMapper(platform);
     for (const topic of platform.topics) {
       contexts.set(topic, { platform: platform.name, mapper, knownPlatforms, maxMessageBytes: config.kafka.maxMessageBytes });
     }

@@ -50,6 +50,11 @@ export interface Mapper<Payload = unknown> {
    * `parseJsonPreservingBigIntegers` because its ids exceed 2^53.
    */
   readonly decode?: (text: string) => unknown;
+  /**
+   * A message without a value (a Debezium tombstone) is skipped with this
+   * reason; when absent it is dead-lettered as empty_value.
+   */
+  readonly tombstone?: string;
   map(payload: Payload, context: MessageContext): MapResult;
 }
 

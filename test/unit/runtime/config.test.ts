@@ -49,10 +49,31 @@ describe('configuration', () => {
     [{ ...minimal, platforms: [{ name: 'a', mapper: 'generic', priority: 1 }, { name: 'a', mapper: 'generic', priority: 2 }] }, 'platforms[1].name: duplicate platform "a"'],
     [{ kafka: { brokers: ['h:1'] } }, 'database: Invalid input: expected object, received undefined'],
     [{ ...minimal, unifier: { batchSize: 0 } }, 'unifier.batchSize: Too small'],
+    [{ ...minimal, platforms: [{ name: 'legacy', mapper: 'debezium', priority: 1 }] }, 'platforms[0].columns: mapper debezium needs columns'],
+    [{ ...minimal, platforms: [{ name: 'legacy', mapper: 'debezium', priority: 1, columns: { name: 'n' } }] }, 'platforms[0].columns.email: Invalid input'],
+    [{ ...minimal, platforms: [{ name: 'x', mapper: 'generic', priority: 1, columns: { email: 'e' } }] }, 'platforms[0].columns: columns applies to mapper debezium only'],
+    [{ ...minimal, platforms: [{ name: 'legacy', mapper: 'debezium', priority: 1, columns: { email: 'e' }, columnTypes: { cpf: 'decimal' } }] }, 'platforms[0].columnTypes.cpf'],
+    [{ ...minimal, publisher: { format: 'avro' } }, 'publisher.format: Invalid option'],
+    [{ ...minimal, publisher: { debezium: { serverName: 'a b' } } }, 'publisher.debezium.serverName: letters, digits'],
   ])('names the file, the key path and the expectation (%#)', (raw, expected) => {
     const message = messageOf(() => parseConfig(raw, 'config/bad.yaml', {}));
     expect(message).toContain('config/bad.yaml');
     expect(message).toContain(expected);
+  });
+
+  it('takes a debezium platform with its column mapping and column types, and the Debezium change-topic format', () => {
+    const config = parseConfig(
+      {
+        ...minimal,
+        platforms: [{ name: 'legacy', mapper: 'debezium', priority: 45, topics: ['legacy.public.users'], columns: { email: 'email', document_number: 'cpf' }, columnTypes: { cpf: { name: 'org.apache.kafka.connect.data.Decimal', scale: 0 }, born: 'io.debezium.time.Date' } }],
+        publisher: { format: 'debezium', debezium: { serverName: 'crm', schemas: false } },
+      },
+      'f.yaml',
+      {},
+    );
+    expect(config.platforms[0]?.columns).toEqual({ email: 'email', document_number: 'cpf' });
+    expect(config.publisher).toMatchObject({ format: 'debezium', debezium: { serverName: 'crm', schemas: false } });
+    expect(parseConfig(minimal, 'f.yaml', {}).publisher).toMatchObject({ format: 'custsync', debezium: { serverName: 'custsync', schemas: true } });
   });
 
   it('reports unreadable files and YAML syntax errors with the file name', () => {
