@@ -45,8 +45,18 @@ export function emptyValues(): FieldValues {
   return { ...EMPTY_VALUES };
 }
 
+/** What String.prototype.trim removes; a value starting with anything else is not blank. */
+function isTrimmable(code: number): boolean {
+  return (
+    (code >= 0x09 && code <= 0x0d) || code === 0x20 || code === 0xa0 || code === 0x1680 || (code >= 0x2000 && code <= 0x200a) ||
+    code === 0x2028 || code === 0x2029 || code === 0x202f || code === 0x205f || code === 0x3000 || code === 0xfeff
+  );
+}
+
+/** null, undefined, "" or whitespace only. Called twice per field per record: no trimmed copy unless it may be blank. */
 function isEmpty(value: string | null | undefined): boolean {
-  return value === null || value === undefined || value.trim() === '';
+  if (value === null || value === undefined || value.length === 0) return true;
+  return isTrimmable(value.charCodeAt(0)) && value.trim() === '';
 }
 
 /**

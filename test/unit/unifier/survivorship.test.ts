@@ -145,3 +145,19 @@ describe('foldRecords', () => {
     );
   });
 });
+
+describe('blank values', () => {
+  it('treats as empty exactly what trim() empties, whatever the whitespace', () => {
+    const held: Provenance = { platform: 'high', priority: 100, eventTime: new Date(0), eventId: null };
+    const candidate = (value: string) => ({ value, platform: 'low', priority: 1, eventTime: new Date(1) });
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom(' ', '\t', '\n', '\r', '\u00a0', '\u2003', '\u3000', '\ufeff', '\u200b', 'a', 'é', '0') }), (value) => {
+        const blank = value.trim() === '';
+        // an empty current value is filled by anyone; a filled one held higher is kept
+        expect(decide('name', value, held, candidate('x'), rules), JSON.stringify(value)).toBe(blank ? 'set' : 'keep');
+        // an empty incoming value never overwrites
+        expect(decide('name', 'current', undefined, candidate(value), rules), JSON.stringify(value)).toBe(blank ? 'keep' : 'set');
+      }),
+    );
+  });
+});
