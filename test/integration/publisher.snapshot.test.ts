@@ -5,7 +5,7 @@ import { ChangePublisher } from '../../src/audit/publisher/ChangePublisher.js';
 import { writeSnapshotBatch } from '../../src/audit/publisher/snapshotWriter.js';
 import type { Config } from '../../src/runtime/config.js';
 import { parseConfig } from '../../src/runtime/loadConfig.js';
-import { parseLsn } from '../../src/runtime/replication/lsn.js';
+import { parseLsn } from '../../src/replication/lsn.js';
 import { runCli } from '../helpers/cli.js';
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';
 import { testConfig, waitUntil, writeConfig } from '../helpers/daemon.js';

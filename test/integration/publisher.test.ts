@@ -7,7 +7,7 @@ import { collectStatus } from '../../src/cli/commands/status.js';
 import type { Config } from '../../src/runtime/config.js';
 import { parseConfig } from '../../src/runtime/loadConfig.js';
 import { Metrics } from '../../src/runtime/metrics.js';
-import { parseLsn } from '../../src/runtime/replication/lsn.js';
+import { parseLsn } from '../../src/replication/lsn.js';
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';
 import { testConfig, waitUntil } from '../helpers/daemon.js';
 import { silentLogger, testEngine } from '../helpers/engine.js';

@@ -4,8 +4,8 @@ import { CustsyncError, toCustsyncError, type ErrorCode } from '../../runtime/er
 import { once, type Component } from '../../runtime/lifecycle.js';
 import type { Logger } from '../../runtime/logger.js';
 import type { Metrics } from '../../runtime/metrics.js';
-import { checkLogicalReplication, checkReplicaIdentityFull, ensurePublication } from '../../runtime/replication/publication.js';
-import { checkSlot, ensureSlot, type Queryable } from '../../runtime/replication/slots.js';
+import { checkLogicalReplication, checkReplicaIdentityFull, ensurePublication } from '../../replication/publication.js';
+import { checkSlot, ensureSlot, type Queryable } from '../../replication/slots.js';
 import { sleep } from '../../runtime/sleep.js';
 import { ChangeReplicationJob } from './ChangeReplicationJob.js';
 import { FULL_IDENTITY_TABLES, PUBLISHED_TABLES } from './digest.js';

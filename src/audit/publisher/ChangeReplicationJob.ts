@@ -1,8 +1,8 @@
 import { CustsyncError } from '../../runtime/errors.js';
 import type { Logger } from '../../runtime/logger.js';
 import type { Metrics } from '../../runtime/metrics.js';
-import { emitHeartbeat, readSlot, type Queryable } from '../../runtime/replication/slots.js';
-import { ReplicationStream, type WalTransaction } from '../../runtime/replication/stream.js';
+import { emitHeartbeat, readSlot, type Queryable } from '../../replication/slots.js';
+import { ReplicationStream, type WalTransaction } from '../../replication/stream.js';
 import { sleep } from '../../runtime/sleep.js';
 import { assembleEvents } from './assemble.js';
 import { digestTransaction, type TransactionDigest } from './digest.js';

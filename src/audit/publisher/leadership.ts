@@ -1,8 +1,8 @@
-import { acquireLeadership, advisoryLockKeys, type Leadership } from '../../runtime/advisoryLeader.js';
+import { acquireLeadership, advisoryLockKeys, type Leadership } from '../../replication/advisoryLeader.js';
 import type { Logger } from '../../runtime/logger.js';
-import type { Queryable } from '../../runtime/replication/slots.js';
+import type { Queryable } from '../../replication/slots.js';
 
-/** One change publisher per slot across instances (runtime/advisoryLeader.ts), and who it is. */
+/** One change publisher per slot across instances (replication/advisoryLeader.ts), and who it is. */
 
 /** 'CSYC': the first advisory-lock key of every publisher lock. */
 const LOCK_NAMESPACE = 0x43535943;
@@ -44,7 +44,7 @@ export async function publisherHolder(db: Queryable, slotName: string): Promise<
   return row ? { pid: row.pid, applicationName: row.application_name, clientAddr: row.client_addr, since: row.backend_start } : null;
 }
 
-/** Waits to become the slot's publisher (see runtime/advisoryLeader.ts); null when `signal` aborts. */
+/** Waits to become the slot's publisher (see replication/advisoryLeader.ts); null when `signal` aborts. */
 export function acquirePublisherLeadership(options: LeadershipOptions, signal: AbortSignal): Promise<Leadership | null> {
   return acquireLeadership(
     {

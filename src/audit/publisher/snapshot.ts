@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { WalMessage } from '../../runtime/replication/stream.js';
+import type { WalMessage } from '../../replication/stream.js';
 import { addressRow, customerRow, type AddressRow, type CustomerRow } from './rows.js';
 
 /*

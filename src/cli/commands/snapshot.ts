@@ -4,7 +4,7 @@ import { countCustomers, writeSnapshotBatch } from '../../audit/publisher/snapsh
 import { createPool } from '../../runtime/db.js';
 import { UserError } from '../../runtime/errors.js';
 import { componentLogger } from '../../runtime/logger.js';
-import { readSlot } from '../../runtime/replication/slots.js';
+import { readSlot } from '../../replication/slots.js';
 import { countProgress } from '../countProgress.js';
 import { nonNegativeInt, positiveInt } from '../outputOptions.js';
 import { loadContext, type GlobalOptions } from '../context.js';

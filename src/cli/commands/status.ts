@@ -4,8 +4,8 @@ import { publisherHolder, type PublisherHolder } from '../../audit/publisher/lea
 import type { Config } from '../../runtime/config.js';
 import { createPool } from '../../runtime/db.js';
 import { componentLogger } from '../../runtime/logger.js';
-import { formatLsn } from '../../runtime/replication/lsn.js';
-import { listSlots, recordedSlots, type SlotInfo } from '../../runtime/replication/slots.js';
+import { formatLsn } from '../../replication/lsn.js';
+import { listSlots, recordedSlots, type SlotInfo } from '../../replication/slots.js';
 import { loadContext, type GlobalOptions } from '../context.js';
 
 export interface SlotStatus extends SlotInfo {

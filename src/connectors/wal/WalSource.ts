@@ -3,11 +3,11 @@ import type { Config, WalSourceConfig, WalTableConfig } from '../../runtime/conf
 import { CustsyncError, toCustsyncError } from '../../runtime/errors.js';
 import type { Logger } from '../../runtime/logger.js';
 import type { Metrics } from '../../runtime/metrics.js';
-import { checkLogicalReplication, ensurePublication, readSlot, type SlotInfo } from '../../runtime/replication/slots.js';
+import { checkLogicalReplication, ensurePublication, readSlot, type SlotInfo } from '../../replication/slots.js';
 import { sleep } from '../../runtime/sleep.js';
 import { StoppedError, type Unifier } from '../../unifier/Unifier.js';
 import { SourceConnector } from '../Connector.js';
-import { acquireLeadership, advisoryLockKeys } from '../../runtime/advisoryLeader.js';
+import { acquireLeadership, advisoryLockKeys } from '../../replication/advisoryLeader.js';
 import { rowIncoming } from './rowMapping.js';
 import { createSlotWithSnapshot } from './snapshot.js';
 import { checkSourceTables, dropLeftoverSlot, tableRef } from './sourceDatabase.js';

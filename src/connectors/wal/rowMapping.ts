@@ -1,5 +1,5 @@
 import type { WalTableConfig } from '../../runtime/config.js';
-import type { WalRow } from '../../runtime/replication/stream.js';
+import type { WalRow } from '../../replication/stream.js';
 import { ALL_FIELDS, isAddressField, isCustomerField } from '../../unifier/fields.js';
 import type { AddressValues, CustomerValues, SourcePosition } from '../../unifier/SourceRecord.js';
 import type { Incoming } from '../../unifier/Unifier.js';

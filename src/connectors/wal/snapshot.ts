@@ -1,8 +1,8 @@
 import pg from 'pg';
 import type { WalTableConfig } from '../../runtime/config.js';
 import { CustsyncError } from '../../runtime/errors.js';
-import { normalizeLsn } from '../../runtime/replication/lsn.js';
-import type { WalRow } from '../../runtime/replication/stream.js';
+import { normalizeLsn } from '../../replication/lsn.js';
+import type { WalRow } from '../../replication/stream.js';
 import { mappedColumns } from './rowMapping.js';
 import { quoteIdent, quoteTable } from './sourceDatabase.js';
 

@@ -1,6 +1,6 @@
 import type { WalSourceConfig, WalTableConfig } from '../../runtime/config.js';
-import { formatLsn, parseLsn } from '../../runtime/replication/lsn.js';
-import type { WalTransaction } from '../../runtime/replication/stream.js';
+import { formatLsn, parseLsn } from '../../replication/lsn.js';
+import type { WalTransaction } from '../../replication/stream.js';
 import type { PositionAdvance } from '../../unifier/positions.js';
 import type { Incoming } from '../../unifier/Unifier.js';
 import { rowIncoming } from './rowMapping.js';

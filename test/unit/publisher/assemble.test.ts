@@ -3,7 +3,7 @@ import { assembleEvents, type Lookups } from '../../../src/audit/publisher/assem
 import { ChangeEvent } from '../../../src/audit/publisher/ChangeEvent.js';
 import { digestTransaction, lookupsNeeded } from '../../../src/audit/publisher/digest.js';
 import { addressRow as toAddress, customerRow as toCustomer } from '../../../src/audit/publisher/rows.js';
-import type { WalChange } from '../../../src/runtime/replication/stream.js';
+import type { WalChange } from '../../../src/replication/stream.js';
 import { addressRow, customerRow, insert, ISO0, ISO1, logRow, remove, state, T1, transaction, update } from './fixtures.js';
 
 const context = { database: 'custsync', slot: 'custsync_changes', now: 1_709_380_000_000 };

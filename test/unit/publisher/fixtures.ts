@@ -1,4 +1,4 @@
-import type { WalChange, WalMessage, WalRow, WalTransaction } from '../../../src/runtime/replication/stream.js';
+import type { WalChange, WalMessage, WalRow, WalTransaction } from '../../../src/replication/stream.js';
 
 /** Builders of decoded WAL, as the publisher's stream delivers it: every value as Postgres' text (UTC). */
 

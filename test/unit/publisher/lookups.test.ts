@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { digestTransaction } from '../../../src/audit/publisher/digest.js';
 import { AddressCache, LookupResolver } from '../../../src/audit/publisher/lookups.js';
 import { timestamp } from '../../../src/audit/publisher/rows.js';
-import type { Queryable } from '../../../src/runtime/replication/slots.js';
+import type { Queryable } from '../../../src/replication/slots.js';
 import { addressRow, customerRow, transaction, update } from './fixtures.js';
 
 /** A database answering address lookups from a fixed table, recording the ids asked for. */

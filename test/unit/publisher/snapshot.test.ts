@@ -3,7 +3,7 @@ import { assembleEvents } from '../../../src/audit/publisher/assemble.js';
 import { ChangeEvent } from '../../../src/audit/publisher/ChangeEvent.js';
 import { digestTransaction } from '../../../src/audit/publisher/digest.js';
 import { parseSnapshotMessage, SNAPSHOT_PREFIX } from '../../../src/audit/publisher/snapshot.js';
-import type { WalMessage } from '../../../src/runtime/replication/stream.js';
+import type { WalMessage } from '../../../src/replication/stream.js';
 import { addressRow, customerRow, ISO0, T0, transaction, update } from './fixtures.js';
 
 const context = { database: 'custsync', slot: 'custsync_changes', now: 1_709_380_000_000 };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { WalSourceConfig } from '../../../src/runtime/config.js';
-import type { WalChange, WalTransaction } from '../../../src/runtime/replication/stream.js';
+import type { WalChange, WalTransaction } from '../../../src/replication/stream.js';
 import { takeWholeTransactions, tablesByName, transactionItems, walAdvance } from '../../../src/connectors/wal/transactions.js';
 
 const source = WalSourceConfig.parse({

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { LogicalReplicationService } from 'pg-logical-replication';
-import { CustsyncError, toCustsyncError } from '../errors.js';
-import type { Logger } from '../logger.js';
+import { CustsyncError, toCustsyncError } from '../runtime/errors.js';
+import type { Logger } from '../runtime/logger.js';
 import { formatLsn, parseLsn } from './lsn.js';
 import { PgoutputDecoderPlugin, type PgoutputMessage, type ValueMode } from './pgoutput.js';
 import type { ReplicationHandlers, WalTransaction } from './types.js';

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { CustsyncError } from '../errors.js';
+import { CustsyncError } from '../runtime/errors.js';
 import { checkReplicationName } from './names.js';
 
 /**

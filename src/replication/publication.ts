@@ -1,4 +1,4 @@
-import { CustsyncError } from '../errors.js';
+import { CustsyncError } from '../runtime/errors.js';
 import { checkReplicationName } from './names.js';
 import type { Queryable, TableRef } from './slots.js';
 

@@ -1,7 +1,7 @@
 import pg from 'pg';
-import { toCustsyncError } from './errors.js';
-import type { Logger } from './logger.js';
-import { sleep } from './sleep.js';
+import { toCustsyncError } from '../runtime/errors.js';
+import type { Logger } from '../runtime/logger.js';
+import { sleep } from '../runtime/sleep.js';
 
 /**
  * One active instance per job (a slot's change publisher, a WAL source)

@@ -1,4 +1,4 @@
-import { CustsyncError } from '../errors.js';
+import { CustsyncError } from '../runtime/errors.js';
 
 const NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
