@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { ALL_FIELDS, type Field } from '../unifier/fields.js';
-import { parseDuration } from '../audit/privacy/duration.js';
+import { parseDuration } from './duration.js';
 
 /**
  * The operators' configuration file (`config/custsync.example.yaml` documents

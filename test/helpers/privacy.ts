@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { pino } from 'pino';
-import { Forgetter } from '../../src/audit/privacy/Forgetter.js';
+import { Forgetter } from '../../src/privacy/Forgetter.js';
 import type { BatchEngine } from '../../src/unifier/engine/BatchEngine.js';
 import { record } from './records.js';
 

@@ -3,7 +3,7 @@ import type { Logger } from '../../runtime/logger.js';
 import { retryTransient } from '../../runtime/retry.js';
 import { inTransaction } from '../../runtime/transaction.js';
 import { timestampTextExpression } from './rows.js';
-import { SNAPSHOT_PREFIX } from './snapshot.js';
+import { SNAPSHOT_PREFIX } from './snapshotMessage.js';
 
 /*
  * Writes `custsync snapshot` batches into the WAL (see snapshot.ts). Each

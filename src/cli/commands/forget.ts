@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
-import { Forgetter } from '../../audit/privacy/Forgetter.js';
-import type { ForgetOutcome, Requester } from '../../audit/privacy/plan.js';
-import { forgetRequest, parseEmailLines } from '../../audit/privacy/requests.js';
+import { Forgetter } from '../../privacy/Forgetter.js';
+import type { ForgetOutcome, Requester } from '../../privacy/plan.js';
+import { forgetRequest, parseEmailLines } from '../../privacy/requests.js';
 import { createPool } from '../../runtime/db.js';
 import { EXIT, UserError } from '../../runtime/errors.js';
 import { componentLogger, type Logger } from '../../runtime/logger.js';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { formatRows, type OutputFormat } from '../../audit/reports/format.js';
+import { formatRows, type OutputFormat } from '../../reports/format.js';
 import { createKafka } from '../../connectors/kafka/client.js';
 import { applyReset, listPositions, parseResetTarget, planReset, type PositionRow, type ResetPlan } from '../../connectors/kafka/positions.js';
 import { createPool } from '../../runtime/db.js';

@@ -1,8 +1,8 @@
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
-import { formatDuration, parseDuration } from '../../audit/privacy/duration.js';
-import { Forgetter } from '../../audit/privacy/Forgetter.js';
-import { countInactive, inactiveCustomers, retentionCutoff, runRetention } from '../../audit/privacy/retention.js';
+import { formatDuration, parseDuration } from '../../runtime/duration.js';
+import { Forgetter } from '../../privacy/Forgetter.js';
+import { countInactive, inactiveCustomers, retentionCutoff, runRetention } from '../../privacy/retention.js';
 import { createPool } from '../../runtime/db.js';
 import { UserError } from '../../runtime/errors.js';
 import { componentLogger } from '../../runtime/logger.js';

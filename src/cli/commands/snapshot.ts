@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { SNAPSHOT_PREFIX } from '../../audit/publisher/snapshot.js';
+import { SNAPSHOT_PREFIX } from '../../audit/publisher/snapshotMessage.js';
 import { countCustomers, writeSnapshotBatch } from '../../audit/publisher/snapshotWriter.js';
 import { createPool } from '../../runtime/db.js';
 import { UserError } from '../../runtime/errors.js';

@@ -9,7 +9,7 @@ import { StoppedError, type Unifier } from '../../unifier/Unifier.js';
 import { SourceConnector } from '../Connector.js';
 import { acquireLeadership, advisoryLockKeys } from '../../replication/advisoryLeader.js';
 import { rowIncoming } from './rowMapping.js';
-import { createSlotWithSnapshot } from './snapshot.js';
+import { createSlotWithSnapshot } from './initialSnapshot.js';
 import { checkSourceTables, dropLeftoverSlot, tableRef } from './sourceDatabase.js';
 import { tablesByName, walAdvance, walStream } from './transactions.js';
 import { streamTransactions } from './streamTransactions.js';

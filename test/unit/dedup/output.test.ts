@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { duplicateRows, matchedLabel, type DuplicatePair } from '../../../src/audit/dedup/duplicates.js';
-import { isPseudonymizedEmail, type MergeResult } from '../../../src/audit/dedup/merge.js';
-import { mergeSummary } from '../../../src/audit/dedup/summary.js';
+import { duplicateRows, matchedLabel, type DuplicatePair } from '../../../src/reports/duplicates.js';
+import { isPseudonymizedEmail, type MergeResult } from '../../../src/unifier/merge/merge.js';
+import { mergeSummary } from '../../../src/cli/mergeSummary.js';
 
 const pair: DuplicatePair = {
   score: 0.905,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration, parseDuration, toPgInterval } from '../../../src/audit/privacy/duration.js';
+import { formatDuration, parseDuration, toPgInterval } from '../../../src/runtime/duration.js';
 
 describe('parseDuration', () => {
   it.each([

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { assembleEvents } from '../../../src/audit/publisher/assemble.js';
 import { ChangeEvent } from '../../../src/audit/publisher/ChangeEvent.js';
 import { digestTransaction } from '../../../src/audit/publisher/digest.js';
-import { parseSnapshotMessage, SNAPSHOT_PREFIX } from '../../../src/audit/publisher/snapshot.js';
+import { parseSnapshotMessage, SNAPSHOT_PREFIX } from '../../../src/audit/publisher/snapshotMessage.js';
 import type { WalMessage } from '../../../src/replication/stream.js';
 import { addressRow, customerRow, ISO0, T0, transaction, update } from './fixtures.js';
 

@@ -1,6 +1,6 @@
-import { ADDRESS_FIELDS, ALL_FIELDS, type Field } from '../../unifier/fields.js';
-import type { PriorityRules } from '../../unifier/priorities.js';
-import { decide, heldPriority, type Candidate, type Decision, type FieldValues, type Provenance } from '../../unifier/survivorship.js';
+import { ADDRESS_FIELDS, ALL_FIELDS, type Field } from '../fields.js';
+import type { PriorityRules } from '../priorities.js';
+import { decide, heldPriority, type Candidate, type Decision, type FieldValues, type Provenance } from '../survivorship.js';
 
 /** One of the two customers of a merge, as survivorship sees it. */
 export interface MergeSide {

@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { toPgInterval, type Duration } from './duration.js';
+import { toPgInterval, type Duration } from '../runtime/duration.js';
 import type { Forgetter } from './Forgetter.js';
 import { PSEUDONYM_EMAIL, type Requester } from './plan.js';
 import { lastActivity } from './sql.js';

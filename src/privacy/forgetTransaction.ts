@@ -1,5 +1,5 @@
 import type { PoolClient } from 'pg';
-import { emailHash } from '../../unifier/emailHash.js';
+import { emailHash } from '../unifier/emailHash.js';
 import {
   CLEARED_ADDRESS_FIELDS,
   CLEARED_CUSTOMER_FIELDS,

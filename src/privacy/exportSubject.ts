@@ -1,5 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
-import { emailHash } from '../../unifier/emailHash.js';
+import { emailHash } from '../unifier/emailHash.js';
 
 /**
  * Right of access: everything custsync holds about one person, read in one

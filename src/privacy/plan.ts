@@ -1,4 +1,4 @@
-import { emailHash } from '../../unifier/emailHash.js';
+import { emailHash } from '../unifier/emailHash.js';
 
 /**
  * What pseudonymization changes, decided without I/O: the seed's

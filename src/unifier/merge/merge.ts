@@ -1,10 +1,10 @@
 import type pg from 'pg';
 import { UserError } from '../../runtime/errors.js';
-import { ADDRESS_FIELDS, CUSTOMER_FIELDS, isField, type Field } from '../../unifier/fields.js';
-import { operatorPlatform, type PriorityRules } from '../../unifier/priorities.js';
-import { emptyValues, type Provenance } from '../../unifier/survivorship.js';
+import { ADDRESS_FIELDS, CUSTOMER_FIELDS, isField, type Field } from '../fields.js';
+import { operatorPlatform, type PriorityRules } from '../priorities.js';
+import { emptyValues, type Provenance } from '../survivorship.js';
 import { planMerge, type FieldMerge, type MergePlan, type MergeSide } from './mergePlan.js';
-import { mergeSnapshot, type JsonRow } from './snapshot.js';
+import { mergeSnapshot, type JsonRow } from './mergeSnapshot.js';
 import * as SQL from './sql.js';
 import { inTransaction } from '../../runtime/transaction.js';
 

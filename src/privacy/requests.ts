@@ -1,7 +1,7 @@
 import type { KafkaMessage } from 'kafkajs';
 import { z } from 'zod';
-import type { DeadLetter, DeadLetterReason } from '../../connectors/deadLetters.js';
-import { normalizeEmail } from '../../unifier/normalize/index.js';
+import type { DeadLetter, DeadLetterReason } from '../connectors/deadLetters.js';
+import { normalizeEmail } from '../unifier/normalize/index.js';
 import type { ForgetRequest, Requester } from './plan.js';
 
 /**

@@ -1,6 +1,6 @@
-import { maskEmail, maskValue } from '../../runtime/mask.js';
+import { maskEmail, maskValue } from '../runtime/mask.js';
 import { formatTable } from '../reports/format.js';
-import type { MergeResult } from './merge.js';
+import type { MergeResult } from '../unifier/merge/merge.js';
 
 /** The operator's summary: one line per field the dropped customer had, and what moved. Pure. */
 export function mergeSummary(result: MergeResult, reveal: boolean): string {

@@ -1,4 +1,4 @@
-import { maskEmail } from '../../runtime/mask.js';
+import { maskEmail } from '../runtime/mask.js';
 import type { ReportDefinition, ReportOptions } from './catalog.js';
 import type { Row, Tabular } from './format.js';
 import { queryTabular, type Queryable } from './query.js';

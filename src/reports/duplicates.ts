@@ -1,7 +1,7 @@
 import type pg from 'pg';
-import { maskEmail, maskValue } from '../../runtime/mask.js';
-import type { Row, Tabular } from '../reports/format.js';
-import { queryTabular } from '../reports/query.js';
+import { maskEmail, maskValue } from '../runtime/mask.js';
+import type { Row, Tabular } from './format.js';
+import { queryTabular } from './query.js';
 import * as SQL from './sql.js';
 
 /** Weight of each kind of evidence (a name match weighs its similarity times this). */

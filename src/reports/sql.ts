@@ -153,3 +153,64 @@ SELECT a.country, a.state, a.city, count(c.id) AS customer_count,
   LEFT JOIN addresses a ON a.id = c.address_id
  GROUP BY a.country, a.state, a.city
  ORDER BY customer_count DESC, a.country NULLS LAST, a.state NULLS LAST, a.city NULLS LAST`;
+
+/* `custsync duplicates`: candidate pairs of customers, for an operator to merge (src/unifier/merge/). */
+
+/** Lets the `%` operator (and so idx_customers_name_trgm) use the requested threshold, for this transaction. */
+export const SET_SIMILARITY_THRESHOLD = `SELECT set_config('pg_trgm.similarity_threshold', $1::text, true)`;
+
+/**
+ * Candidate pairs of different customers (lower id first), pseudonymized
+ * ones excluded: same document (type and number), same phone (local code and
+ * number), or names at least $1 similar (pg_trgm) with the same zip code.
+ * Each kind of evidence has a weight ($2 document, $3 phone, $4 name, the
+ * latter times the similarity); a pair's score combines its evidence as
+ * independent signals, 1 - Π(1 - weight), so more evidence ranks higher and
+ * a shared document alone is certain. Computed in numeric, so 0.625 × 0.7
+ * rounds to 0.438 as an operator expects, not to float noise. Best $5 pairs.
+ */
+export const FIND_DUPLICATES = `
+WITH live AS NOT MATERIALIZED (
+  SELECT c.id, c.name, c.phone_local_code, c.phone_number, c.document_type, c.document_number, a.zip_code
+    FROM customers c
+    LEFT JOIN addresses a ON a.id = c.address_id
+   WHERE coalesce(c.email, '') NOT LIKE 'deleted\\_%@anonymous.com'
+),
+evidence AS (
+  SELECT x.id AS id_a, y.id AS id_b, 'document' AS kind, NULL::real AS similarity
+    FROM live x
+    JOIN live y ON y.document_number = x.document_number AND y.document_type IS NOT DISTINCT FROM x.document_type AND x.id < y.id
+   WHERE btrim(x.document_number) <> ''
+  UNION ALL
+  SELECT x.id, y.id, 'phone', NULL
+    FROM live x
+    JOIN live y ON y.phone_number = x.phone_number AND y.phone_local_code IS NOT DISTINCT FROM x.phone_local_code AND x.id < y.id
+   WHERE btrim(x.phone_number) <> ''
+  UNION ALL
+  SELECT x.id, y.id, 'name', similarity(x.name, y.name)
+    FROM live x
+    JOIN live y ON y.zip_code = x.zip_code AND x.id < y.id AND y.name % x.name
+   WHERE btrim(x.zip_code) <> '' AND similarity(x.name, y.name) >= $1::real
+),
+pairs AS (
+  SELECT id_a, id_b,
+         bool_or(kind = 'document') AS same_document,
+         bool_or(kind = 'phone') AS same_phone,
+         max(similarity) AS similarity
+    FROM evidence
+   GROUP BY id_a, id_b
+),
+scored AS (
+  SELECT p.*,
+         round(1 - (1 - CASE WHEN p.same_document THEN $2::numeric ELSE 0 END)
+                 * (1 - CASE WHEN p.same_phone THEN $3::numeric ELSE 0 END)
+                 * (1 - coalesce(p.similarity::numeric, 0) * $4::numeric), 3) AS score
+    FROM pairs p
+)
+SELECT s.score, s.id_a, a.email AS email_a, a.name AS name_a, s.id_b, b.email AS email_b, b.name AS name_b,
+       s.same_document, s.same_phone, round(s.similarity::numeric, 3) AS name_similarity
+  FROM scored s
+  JOIN customers a ON a.id = s.id_a
+  JOIN customers b ON b.id = s.id_b
+ ORDER BY s.score DESC, s.id_a, s.id_b
+ LIMIT $5::bigint`;

@@ -1,12 +1,12 @@
 import type { Pool } from 'pg';
-import type { Logger } from '../../runtime/logger.js';
-import { maskEmail } from '../../runtime/mask.js';
-import { emailHash } from '../../unifier/emailHash.js';
+import type { Logger } from '../runtime/logger.js';
+import { maskEmail } from '../runtime/mask.js';
+import { emailHash } from '../unifier/emailHash.js';
 import { applyForgetPlan, lockAndPlan, type ForgetTarget } from './forgetTransaction.js';
 import type { ForgetBatchPlan, ForgetKind, ForgetOutcome, ForgetRequest, Requester } from './plan.js';
 import * as SQL from './sql.js';
-import { retryTransient } from '../../runtime/retry.js';
-import { inTransaction } from '../../runtime/transaction.js';
+import { retryTransient } from '../runtime/retry.js';
+import { inTransaction } from '../runtime/transaction.js';
 
 export interface ForgetResult {
   /** One per request, in order (empty for `forgetCustomers`). */
