@@ -1,3 +1,5 @@
+import type { DeadLetter } from '../src/contract.js';
+import type { Incoming } from '../src/contract.js';
 /**
  * `npm run bench` — the whole daemon end to end on the real broker and the
  * real Postgres. Prints:
@@ -17,14 +19,13 @@ import { join, resolve } from 'node:path';
 import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
 import { pino } from 'pino';
 import { stringify } from 'yaml';
-import type { DeadLetter } from '../src/connectors/deadLetters.js';
 import { decodeMessage, type DecodeContext } from '../src/connectors/kafka/decode.js';
 import { mapperFor } from '../src/connectors/mappers/registry.js';
 import { Metrics } from '../src/runtime/metrics.js';
 import { BatchEngine } from '../src/unifier/engine/BatchEngine.js';
 import { DEFAULT_NORMALIZE_OPTIONS } from '../src/unifier/normalize/index.js';
 import { priorityRules } from '../src/unifier/priorities.js';
-import { Unifier, type Incoming } from '../src/unifier/Unifier.js';
+import { Unifier } from '../src/unifier/Unifier.js';
 import { benchEvents } from './data.js';
 import { benchDatabase, rate } from './db.js';
 import { BENCH_PLATFORMS, payloadFor, type BenchPlatform } from './payloads.js';

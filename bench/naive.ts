@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { ADDRESS_FIELDS, CUSTOMER_FIELDS } from '../src/unifier/fields.js';
+import { ADDRESS_FIELDS, CUSTOMER_FIELDS } from '../src/contract.js';
 import type { NormalizedRecord } from '../src/unifier/normalize/index.js';
 import { positionKey } from '../src/unifier/positions.js';
 import type { PriorityRules } from '../src/unifier/priorities.js';

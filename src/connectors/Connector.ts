@@ -1,7 +1,7 @@
 import type { Component } from '../runtime/lifecycle.js';
 import { once } from '../runtime/lifecycle.js';
 import type { Logger } from '../runtime/logger.js';
-import type { IngestBatch, IngestResult, PreparedBatch, RetryHooks, Unifier } from '../unifier/Unifier.js';
+import type { DeliveryHooks, IngestBatch, IngestResult, PreparedBatch, RecordSink } from '../contract.js';
 
 /**
  * The contract every source shares (Kafka topics, WAL slots, import files):
@@ -20,7 +20,7 @@ export abstract class SourceConnector implements Component {
   readonly stop: () => Promise<void>;
 
   protected constructor(
-    protected readonly unifier: Unifier,
+    protected readonly unifier: RecordSink,
     protected readonly logger: Logger,
   ) {
     this.stop = once(() => this.shutdown());
@@ -59,7 +59,7 @@ export abstract class SourceConnector implements Component {
    * the positions are already stored with the data, so nothing is lost and the
    * next owner skips what was applied.
    */
-  protected async deliver(batch: IngestBatch | PreparedBatch, acknowledge: () => Promise<void>, hooks: RetryHooks): Promise<IngestResult> {
+  protected async deliver(batch: IngestBatch | PreparedBatch, acknowledge: () => Promise<void>, hooks: DeliveryHooks): Promise<IngestResult> {
     const result = await this.unifier.ingest(batch, {
       ...hooks,
       shouldStop: () => this.stopping || (hooks.shouldStop?.() ?? false),

@@ -3,7 +3,6 @@ import { BrokerProbe } from '../connectors/kafka/brokerProbe.js';
 import { ensureTopics } from '../connectors/kafka/client.js';
 import { SupervisedConsumer } from '../connectors/kafka/SupervisedConsumer.js';
 import { findUndecodable, undecodableKey, undecodableLetter } from '../connectors/kafka/undecodable.js';
-import type { DeadLetter, DeadLetterSink } from '../connectors/deadLetters.js';
 import type { Config } from '../runtime/config.js';
 import { retryUntilStopped, StoppedError } from '../runtime/retry.js';
 import { once, type Component } from '../runtime/lifecycle.js';
@@ -14,6 +13,7 @@ import { unreachable } from '../runtime/unavailable.js';
 import type { Forgetter } from './Forgetter.js';
 import type { ForgetRequest } from './plan.js';
 import { decodeForgetMessage, FORGET_DLQ_PLATFORM } from './requests.js';
+import type { DeadLetter, DeadLetterSink } from '../contract.js';
 
 /** Requests per forget transaction. */
 const CHUNK = 500;

@@ -1,8 +1,8 @@
 import type { KafkaMessage } from 'kafkajs';
 import { z } from 'zod';
-import type { DeadLetter, DeadLetterReason } from '../connectors/deadLetters.js';
 import { normalizeEmail } from '../unifier/normalize/index.js';
 import type { ForgetRequest, Requester } from './plan.js';
+import type { DeadLetter, DeadLetterReason } from '../contract.js';
 
 /**
  * Forget requests as they arrive: typed on the command line, one per line of

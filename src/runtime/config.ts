@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
-import { ALL_FIELDS, type Field } from '../unifier/fields.js';
+import { ALL_FIELDS, type Field } from '../contract.js';
 import { parseDuration } from './duration.js';
 
 /**

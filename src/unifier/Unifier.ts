@@ -1,51 +1,18 @@
 import type { Pool } from 'pg';
-import type { DeadLetter, DeadLetterOrigin, DeadLetterSink } from '../connectors/deadLetters.js';
+import type { DeadLetter, DeadLetterSink, DeliveryHooks, IngestBatch, IngestResult, PreparedBatch, RecordSink } from '../contract.js';
 import { retryUntilStopped } from '../runtime/retry.js';
 import type { Logger } from '../runtime/logger.js';
 import type { Metrics } from '../runtime/metrics.js';
 import type { ApplyResult, BatchEngine } from './engine/BatchEngine.js';
 import { normalizeRecord, type NormalizedRecord, type NormalizeOptions } from './normalize/index.js';
-import { isApplied, positionKey, storedKey, type PositionAdvance } from './positions.js';
-import type { SourceRecord } from './SourceRecord.js';
+import { isApplied, positionKey, storedKey } from './positions.js';
 
-/** One input of a batch as a connector decoded it. */
-export type Incoming =
-  | { kind: 'record'; record: SourceRecord; origin: DeadLetterOrigin }
-  /** Could not be decoded, validated or mapped. */
-  | { kind: 'invalid'; letter: DeadLetter }
-  /** Carries no customer data (an event type the mapper ignores). */
-  | { kind: 'skip'; platform: string; reason: string };
 
-export interface IngestBatch {
-  items: readonly Incoming[];
-  /** Positions the batch covers, including messages that were dead-lettered or skipped. */
-  advance: readonly PositionAdvance[];
-}
-
-export { StoppedError } from '../runtime/retry.js';
-
-/**
- * A batch decoded, validated and normalized: pure CPU, done by `prepare` so a
- * source can prepare batch N+1 while Postgres applies batch N.
- */
-export interface PreparedBatch {
-  readonly prepared: true;
+/** A batch decoded, validated and normalized by `prepare`: what `ingest` applies. */
+interface NormalizedBatch extends PreparedBatch {
   records: NormalizedRecord[];
   letters: DeadLetter[];
   skipped: number;
-  advance: readonly PositionAdvance[];
-}
-
-export interface IngestResult extends ApplyResult {
-  deadLettered: number;
-  skipped: number;
-}
-
-export interface RetryHooks {
-  /** Stop retrying (the daemon is stopping, or the partition was revoked). */
-  shouldStop?: () => boolean;
-  /** Called while waiting between attempts (Kafka heartbeats). */
-  onWait?: () => Promise<void>;
 }
 
 const READ_POSITIONS = `
@@ -59,7 +26,7 @@ SELECT stream, partition, next_ordinal::text FROM custsync.source_positions
  * a redelivered batch does not dead-letter again what a committed batch
  * already covered.
  */
-export class Unifier {
+export class Unifier implements RecordSink {
   private failingSince: number | null = null;
 
   constructor(
@@ -81,7 +48,7 @@ export class Unifier {
   }
 
   /** Normalizes a batch and sorts out what goes to the dead-letter topic: no I/O. */
-  prepare(batch: IngestBatch): PreparedBatch {
+  prepare(batch: IngestBatch): NormalizedBatch {
     const records: NormalizedRecord[] = [];
     const letters: DeadLetter[] = [];
     let skipped = 0;
@@ -104,8 +71,9 @@ export class Unifier {
    * tries again until it succeeds or `hooks.shouldStop()` says to give up
    * (then throws StoppedError and nothing of the batch is committed).
    */
-  async ingest(batch: IngestBatch | PreparedBatch, hooks: RetryHooks = {}): Promise<IngestResult> {
-    const { records, letters, skipped, advance } = 'prepared' in batch ? batch : this.prepare(batch);
+  async ingest(batch: IngestBatch | PreparedBatch, hooks: DeliveryHooks = {}): Promise<IngestResult> {
+    // Only `prepare` makes a PreparedBatch, so one is always a NormalizedBatch.
+    const { records, letters, skipped, advance } = 'prepared' in batch ? (batch as NormalizedBatch) : this.prepare(batch);
     const start = process.hrtime.bigint();
     const pendingLetters = await this.retrying(() => this.notYetCovered(letters), hooks);
     await this.retrying(() => this.deadLetters.send(pendingLetters), hooks);
@@ -152,7 +120,7 @@ export class Unifier {
     return letters.filter((l) => !isApplied(l.origin.position, stored));
   }
 
-  private retrying<T>(work: () => Promise<T>, hooks: RetryHooks): Promise<T> {
+  private retrying<T>(work: () => Promise<T>, hooks: DeliveryHooks): Promise<T> {
     return retryUntilStopped(
       {
         logger: this.logger,

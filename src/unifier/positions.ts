@@ -1,4 +1,4 @@
-import type { SourcePosition } from './SourceRecord.js';
+import type { PositionAdvance, SourcePosition } from '../contract.js';
 
 /**
  * A source position as stored in `custsync.source_positions`: a stream (one
@@ -9,13 +9,6 @@ export interface PositionKey {
   stream: string;
   partition: number;
   ordinal: bigint;
-}
-
-/** "Everything in (stream, partition) before `next` is applied." */
-export interface PositionAdvance {
-  stream: string;
-  partition: number;
-  next: bigint;
 }
 
 /** `16/B374D848` → 0x16B374D848 */

@@ -1,4 +1,4 @@
-import type { Field } from './fields.js';
+import type { Field } from '../contract.js';
 
 /** Where the priority of each (platform, field) comes from; pure, built from config. */
 export interface PriorityRules {

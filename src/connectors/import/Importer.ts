@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
-import { StoppedError, type Unifier } from '../../unifier/Unifier.js';
+import type { RecordSink } from '../../contract.js';
+import { StoppedError } from '../../runtime/retry.js';
 import type { ImportBatch } from './importBatches.js';
 import type { ProgressState } from './progress.js';
 
@@ -49,7 +50,7 @@ export class Importer {
   private stopRequested = false;
 
   constructor(
-    private readonly unifier: Unifier,
+    private readonly unifier: RecordSink,
     private readonly sha256: string,
     private readonly totalLines: number,
   ) {}

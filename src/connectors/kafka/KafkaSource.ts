@@ -5,7 +5,8 @@ import type { Logger } from '../../runtime/logger.js';
 import type { Metrics } from '../../runtime/metrics.js';
 import { retryUntilStopped } from '../../runtime/retry.js';
 import { unreachable } from '../../runtime/unavailable.js';
-import { StoppedError, type Unifier } from '../../unifier/Unifier.js';
+import type { RecordSink } from '../../contract.js';
+import { StoppedError } from '../../runtime/retry.js';
 import { SourceConnector } from '../Connector.js';
 import { mapperFor } from '../mappers/registry.js';
 import { BrokerProbe } from './brokerProbe.js';
@@ -78,7 +79,7 @@ export class KafkaSource extends SourceConnector {
     private readonly kafka: Kafka,
     private config: Config,
     private readonly pool: Pool,
-    unifier: Unifier,
+    unifier: RecordSink,
     private readonly metrics: Metrics,
     logger: Logger,
   ) {

@@ -5,7 +5,8 @@ import type { Logger } from '../../runtime/logger.js';
 import type { Metrics } from '../../runtime/metrics.js';
 import { checkLogicalReplication, ensurePublication, readSlot, type SlotInfo } from '../../replication/slots.js';
 import { sleep } from '../../runtime/sleep.js';
-import { StoppedError, type Unifier } from '../../unifier/Unifier.js';
+import type { RecordSink } from '../../contract.js';
+import { StoppedError } from '../../runtime/retry.js';
 import { SourceConnector } from '../Connector.js';
 import { acquireLeadership, advisoryLockKeys } from '../../replication/advisoryLeader.js';
 import { rowIncoming } from './rowMapping.js';
@@ -45,7 +46,7 @@ export class WalSource extends SourceConnector {
     private readonly index: number,
     private readonly config: Config,
     private readonly pool: pg.Pool,
-    unifier: Unifier,
+    unifier: RecordSink,
     private readonly metrics: Metrics,
     logger: Logger,
   ) {

@@ -1,9 +1,9 @@
 import type { WalSourceConfig, WalTableConfig } from '../../runtime/config.js';
 import { formatLsn, parseLsn } from '../../replication/lsn.js';
 import type { WalTransaction } from '../../replication/stream.js';
-import type { PositionAdvance } from '../../unifier/positions.js';
-import type { Incoming } from '../../unifier/Unifier.js';
 import { rowIncoming } from './rowMapping.js';
+import type { Incoming } from '../../contract.js';
+import type { PositionAdvance } from '../../contract.js';
 
 /**
  * Pure: committed source transactions to unifier batches. Every row of a

@@ -1,8 +1,8 @@
 import type { Pool } from 'pg';
-import { ADDRESS_FIELDS, CUSTOMER_FIELDS } from '../fields.js';
+import { ADDRESS_FIELDS, CUSTOMER_FIELDS } from '../../contract.js';
 import type { NormalizedRecord } from '../normalize/index.js';
-import type { SourcePosition } from '../SourceRecord.js';
-import { advancesFor, isApplied, mergeAdvances, storedKey, type PositionAdvance } from '../positions.js';
+import type { SourcePosition } from '../../contract.js';
+import { advancesFor, isApplied, mergeAdvances, storedKey } from '../positions.js';
 import type { PriorityRules } from '../priorities.js';
 import { emailHash } from '../emailHash.js';
 import { decodeProvenance } from '../provenanceJson.js';
@@ -15,6 +15,7 @@ import { CustsyncError } from '../../runtime/errors.js';
 import type { Logger } from '../../runtime/logger.js';
 import { retryTransient } from '../../runtime/retry.js';
 import { inTransaction } from '../../runtime/transaction.js';
+import type { PositionAdvance } from '../../contract.js';
 
 export interface Batch {
   /** Valid records, in source order. */

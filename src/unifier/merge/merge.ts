@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { UserError } from '../../runtime/errors.js';
-import { ADDRESS_FIELDS, CUSTOMER_FIELDS, isField, type Field } from '../fields.js';
+import { ADDRESS_FIELDS, CUSTOMER_FIELDS, isField, type Field } from '../../contract.js';
 import { operatorPlatform, type PriorityRules } from '../priorities.js';
 import { emptyValues, type Provenance } from '../survivorship.js';
 import { planMerge, type FieldMerge, type MergePlan, type MergeSide } from './mergePlan.js';

@@ -1,4 +1,4 @@
-import { ADDRESS_FIELDS, ALL_FIELDS, type Field } from '../fields.js';
+import { ADDRESS_FIELDS, ALL_FIELDS, type Field } from '../../contract.js';
 import type { PriorityRules } from '../priorities.js';
 import { decide, heldPriority, type Candidate, type Decision, type FieldValues, type Provenance } from '../survivorship.js';
 

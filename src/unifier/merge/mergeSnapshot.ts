@@ -1,4 +1,4 @@
-import { ALL_FIELDS, type Field } from '../fields.js';
+import { ALL_FIELDS, type Field } from '../../contract.js';
 import type { MergePlan } from './mergePlan.js';
 
 /** A row as `to_jsonb` gave it: timestamps keep their microseconds as text, for an exact snapshot. */

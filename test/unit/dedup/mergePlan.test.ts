@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { planMerge, type MergeSide } from '../../../src/unifier/merge/mergePlan.js';
-import type { Field } from '../../../src/unifier/fields.js';
+import type { Field } from '../../../src/contract.js';
 import { priorityRules } from '../../../src/unifier/priorities.js';
 import { emptyValues, type Provenance } from '../../../src/unifier/survivorship.js';
 

@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { DeadLetter } from '../../../src/connectors/deadLetters.js';
 import { RejectsFile } from '../../../src/connectors/import/RejectsFile.js';
+import type { DeadLetter } from '../../../src/contract.js';
 
 const letter = (line: number, value: Buffer): DeadLetter => ({
   origin: { position: { kind: 'import', source: 'h', line }, key: null, value, headers: {} },

@@ -2,8 +2,7 @@ import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { MappingError } from '../../../src/connectors/mappers/errors.js';
 import { MAPPERS, mapperFor } from '../../../src/connectors/mappers/registry.js';
-import { ADDRESS_FIELDS, CUSTOMER_FIELDS } from '../../../src/unifier/fields.js';
-import { SourceRecord } from '../../../src/unifier/SourceRecord.js';
+import { ADDRESS_FIELDS, CUSTOMER_FIELDS, SourceRecord } from '../../../src/contract.js';
 import { context, fixture, fixtureText } from './helpers.js';
 
 /** Fixtures that exist to be rejected by their schema. */

@@ -9,8 +9,8 @@ import {
   genericRecordJsonSchema,
   genericRecordJsonSchemaText,
 } from '../../../src/connectors/mappers/generic.js';
-import type { AddressValues, CustomerValues } from '../../../src/unifier/SourceRecord.js';
-import { ADDRESS_FIELDS, CUSTOMER_FIELDS } from '../../../src/unifier/fields.js';
+import type { AddressValues, CustomerValues } from '../../../src/contract.js';
+import { ADDRESS_FIELDS, CUSTOMER_FIELDS } from '../../../src/contract.js';
 import { at, fixture, fixtureWith, mapFixture, mapPayload, schemaIssues } from './helpers.js';
 
 const map = (name: string) => mapFixture(genericMapper, 'generic', name);

@@ -3,8 +3,8 @@
  * check digits are computed here independently of the code under test.
  */
 import fc from 'fast-check';
-import { SourceRecord } from '../../../src/unifier/SourceRecord.js';
-import type { SourceRecordInput } from '../../../src/unifier/SourceRecord.js';
+import { SourceRecord } from '../../../src/contract.js';
+import type { SourceRecordInput } from '../../../src/contract.js';
 
 /** Mod-11 check digit (remainder < 2 → 0), as the Receita Federal defines it for CPF and CNPJ. */
 export function mod11(values: readonly number[], weights: readonly number[]): number {

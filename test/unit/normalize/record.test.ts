@@ -1,13 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ALL_FIELDS, FIELD_MAX_LENGTH, type Field } from '../../../src/unifier/fields.js';
+import { ALL_FIELDS, FIELD_MAX_LENGTH, type Field } from '../../../src/contract.js';
 import {
   DEFAULT_NORMALIZE_OPTIONS,
   normalizeRecord,
   type NormalizedRecord,
   type NormalizeResult,
 } from '../../../src/unifier/normalize/index.js';
-import type { SourceRecord } from '../../../src/unifier/SourceRecord.js';
+import type { SourceRecord } from '../../../src/contract.js';
 import { cpfArb, messyString, sourceRecord, sourceRecordArb } from './arbitraries.js';
 
 function normalized(record: SourceRecord): NormalizedRecord {
