@@ -4,7 +4,7 @@ import { ChangeEvent, type CustomerImage } from '../../src/audit/publisher/Chang
 import { ChangePublisher } from '../../src/audit/publisher/ChangePublisher.js';
 import { writeSnapshotBatch } from '../../src/audit/publisher/snapshotWriter.js';
 import type { Config } from '../../src/runtime/config.js';
-import { parseConfig } from '../../src/runtime/loadConfig.js';
+import { parseConfig } from '../../src/app/loadConfig.js';
 import { parseLsn } from '../../src/replication/lsn.js';
 import { runCli } from '../helpers/cli.js';
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';

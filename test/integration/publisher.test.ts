@@ -5,7 +5,7 @@ import { ChangeEvent } from '../../src/audit/publisher/ChangeEvent.js';
 import { ChangePublisher } from '../../src/audit/publisher/ChangePublisher.js';
 import { collectStatus } from '../../src/cli/commands/status.js';
 import type { Config } from '../../src/runtime/config.js';
-import { parseConfig } from '../../src/runtime/loadConfig.js';
+import { parseConfig } from '../../src/app/loadConfig.js';
 import { Metrics } from '../../src/runtime/metrics.js';
 import { parseLsn } from '../../src/replication/lsn.js';
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';

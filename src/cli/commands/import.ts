@@ -5,7 +5,7 @@ import { CsvHeaderMissingError } from '../../connectors/import/importBatches.js'
 import type { Importer } from '../../connectors/import/Importer.js';
 import { inspectInputFile } from '../../connectors/import/inputFile.js';
 import { progressReporter } from '../../connectors/import/progress.js';
-import { defaultRejectsPath, importablePlatforms, runImport, type ImportFormat, type ImportOutcome } from '../../connectors/import/runImport.js';
+import { defaultRejectsPath, importablePlatforms, runImport, type ImportFormat, type ImportOutcome } from '../../app/runImport.js';
 import { UserError } from '../../runtime/errors.js';
 import { loadContext, type GlobalOptions } from '../context.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../../src/runtime/loadConfig.js';
+import { parseConfig } from '../../../src/app/loadConfig.js';
 
 const base = { database: { url: 'postgres://localhost/x' }, kafka: { brokers: ['localhost:9092'] } };
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { UserError } from '../../../src/runtime/errors.js';
-import { applyEnvOverrides, loadConfig, parseConfig } from '../../../src/runtime/loadConfig.js';
+import { applyEnvOverrides, loadConfig, parseConfig } from '../../../src/app/loadConfig.js';
 
 const minimal = { database: { url: 'postgres://u@h/db' }, kafka: { brokers: ['h:9092'] } };
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tlsOptions } from '../../../src/connectors/kafka/client.js';
 import { UserError } from '../../../src/runtime/errors.js';
-import { parseConfig } from '../../../src/runtime/loadConfig.js';
+import { parseConfig } from '../../../src/app/loadConfig.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'custsync-tls-'));
 const pem = (name: string) => {

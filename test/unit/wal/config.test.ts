@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { rulesFromConfig } from '../../../src/runtime/daemon.js';
-import { parseConfig } from '../../../src/runtime/loadConfig.js';
+import { rulesFromConfig } from '../../../src/app/settings.js';
+import { parseConfig } from '../../../src/app/loadConfig.js';
 
 const base = {
   database: { url: 'postgres://x@h/custsync' },

@@ -1,8 +1,9 @@
 import { isDeepStrictEqual } from 'node:util';
-import type { Config } from './config.js';
-import { normalizeOptionsFromConfig, rulesFromConfig, type Daemon } from './daemon.js';
+import type { Config } from '../runtime/config.js';
+import type { Daemon } from './daemon.js';
+import { normalizeOptionsFromConfig, rulesFromConfig } from './settings.js';
 import { loadConfig } from './loadConfig.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../runtime/logger.js';
 
 /** Top-level keys a reload applies live; anything else needs a restart. */
 const LIVE_KEYS = ['platforms', 'unifier', 'audit', 'log'] as const;

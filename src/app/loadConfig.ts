@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { MAPPERS } from '../connectors/mappers/registry.js';
-import { Config, walSourceUrlEnv, type EnvOverride } from './config.js';
-import { UserError } from './errors.js';
+import { Config, walSourceUrlEnv, type EnvOverride } from '../runtime/config.js';
+import { UserError } from '../runtime/errors.js';
 
 export const DEFAULT_CONFIG_PATH = 'config/custsync.yaml';
 

@@ -1,18 +1,18 @@
 import { resolve } from 'node:path';
-import type { Config } from '../../runtime/config.js';
-import { createPool } from '../../runtime/db.js';
-import { engineOptionsFromConfig, normalizeOptionsFromConfig, rulesFromConfig } from '../../runtime/daemon.js';
-import type { Logger } from '../../runtime/logger.js';
-import { Metrics } from '../../runtime/metrics.js';
-import { BatchEngine } from '../../unifier/engine/BatchEngine.js';
-import { Unifier } from '../../unifier/Unifier.js';
-import { mapperFor } from '../mappers/registry.js';
-import { csvBatches, jsonlBatches, type ImportBatch } from './importBatches.js';
-import { Importer, storedImportPosition, type ImportSummary } from './Importer.js';
-import type { ImportContext } from './importItems.js';
-import type { InputFileInfo } from './inputFile.js';
-import type { ProgressReporter } from './progress.js';
-import { RejectsFile, type RejectEntry } from './RejectsFile.js';
+import type { Config } from '../runtime/config.js';
+import { createPool } from '../runtime/db.js';
+import { engineOptionsFromConfig, normalizeOptionsFromConfig, rulesFromConfig } from './settings.js';
+import type { Logger } from '../runtime/logger.js';
+import { Metrics } from '../runtime/metrics.js';
+import { BatchEngine } from '../unifier/engine/BatchEngine.js';
+import { Unifier } from '../unifier/Unifier.js';
+import { mapperFor } from '../connectors/mappers/registry.js';
+import { csvBatches, jsonlBatches, type ImportBatch } from '../connectors/import/importBatches.js';
+import { Importer, storedImportPosition, type ImportSummary } from '../connectors/import/Importer.js';
+import type { ImportContext } from '../connectors/import/importItems.js';
+import type { InputFileInfo } from '../connectors/import/inputFile.js';
+import type { ProgressReporter } from '../connectors/import/progress.js';
+import { RejectsFile, type RejectEntry } from '../connectors/import/RejectsFile.js';
 
 export type ImportFormat = 'csv' | 'jsonl';
 

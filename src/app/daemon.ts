@@ -6,19 +6,18 @@ import { compressionType } from '../connectors/kafka/codecs.js';
 import { KafkaSource } from '../connectors/kafka/KafkaSource.js';
 import { WalSource } from '../connectors/wal/WalSource.js';
 import { BatchEngine } from '../unifier/engine/BatchEngine.js';
-import { priorityRules } from '../unifier/priorities.js';
 import { Unifier } from '../unifier/Unifier.js';
 import { ForgetRequestConsumer } from '../privacy/ForgetRequestConsumer.js';
-import { Forgetter } from '../privacy/Forgetter.js';
+import { createForgetter } from './forgetter.js';
 import { ChangePublisher } from '../audit/publisher/ChangePublisher.js';
-import type { Config } from './config.js';
-import { createPool, pingDatabase } from './db.js';
-import { HttpServer } from './http.js';
-import { Lifecycle } from './lifecycle.js';
-import { componentLogger, type Logger } from './logger.js';
-import { Metrics } from './metrics.js';
-import { migrate } from './migrate.js';
-import type { CountryCode } from 'libphonenumber-js';
+import type { Config } from '../runtime/config.js';
+import { createPool, pingDatabase } from '../runtime/db.js';
+import { HttpServer } from '../runtime/http.js';
+import { Lifecycle } from '../runtime/lifecycle.js';
+import { componentLogger, type Logger } from '../runtime/logger.js';
+import { Metrics } from '../runtime/metrics.js';
+import { migrate } from '../runtime/migrate.js';
+import { engineOptionsFromConfig, normalizeOptionsFromConfig, rulesFromConfig } from './settings.js';
 
 export interface DaemonOptions {
   /** Apply pending migrations before starting (default true). */
@@ -41,19 +40,6 @@ export interface Daemon {
   publisher?: ChangePublisher;
   /** One per `walSources` entry. */
   walSources: WalSource[];
-}
-
-export function rulesFromConfig(config: Config) {
-  // WAL sources are platforms too: their priority and fieldPriorities rank their values.
-  return priorityRules([...config.platforms, ...config.walSources], config.unifier.operatorPriority);
-}
-
-export function engineOptionsFromConfig(config: Config) {
-  return { maxAttempts: config.unifier.maxAttempts, logInitialValues: config.audit.logInitialValues };
-}
-
-export function normalizeOptionsFromConfig(config: Config) {
-  return { defaultCountry: config.unifier.defaultPhoneCountry as CountryCode };
 }
 
 /**
@@ -136,7 +122,7 @@ export function createDaemon(config: Config, logger: Logger, options: DaemonOpti
         kafka,
         config,
         config.privacy.forgetTopic,
-        new Forgetter(pool, componentLogger(logger, 'forget'), { maxAttempts: config.unifier.maxAttempts }),
+        createForgetter(config, pool, logger),
         new KafkaDeadLetterSink(producer, config.kafka.deadLetterTopic, undefined, compressionType(config.kafka.compression)),
         componentLogger(logger, 'forget-requests'),
         metrics,
