@@ -26,6 +26,7 @@ import { BatchEngine } from '../src/unifier/engine/BatchEngine.js';
 import { DEFAULT_NORMALIZE_OPTIONS } from '../src/unifier/normalize/index.js';
 import { priorityRules } from '../src/unifier/priorities.js';
 import { Unifier } from '../src/unifier/Unifier.js';
+import { PositionStore } from '../src/unifier/PositionStore.js';
 import { benchEvents } from './data.js';
 import { benchDatabase, rate } from './db.js';
 import { BENCH_PLATFORMS, payloadFor, type BenchPlatform } from './payloads.js';
@@ -113,7 +114,7 @@ async function main(): Promise<void> {
     const rules = priorityRules(BENCH_PLATFORMS.map((p) => ({ name: p, priority: PRIORITIES[p] })), 1_000);
     const engine = new BatchEngine(unifierDb.pool, rules, pino({ level: 'silent' }), { maxAttempts: 5 });
     const letters: DeadLetter[] = [];
-    const unifier = new Unifier(unifierDb.pool, engine, { send: async (l) => void letters.push(...l) }, new Metrics(), pino({ level: 'silent' }), DEFAULT_NORMALIZE_OPTIONS);
+    const unifier = new Unifier(new PositionStore(unifierDb.pool), engine, { send: async (l) => void letters.push(...l) }, new Metrics(), pino({ level: 'silent' }), DEFAULT_NORMALIZE_OPTIONS);
     const contexts = new Map<string, DecodeContext>(
       BENCH_PLATFORMS.map((p) => [topicOf(p), { platform: p, mapper: mapperFor(MAPPER[p]), knownPlatforms: new Set(BENCH_PLATFORMS), maxMessageBytes: 1_048_576 }]),
     );

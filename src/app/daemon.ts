@@ -7,6 +7,7 @@ import { KafkaSource } from '../connectors/kafka/KafkaSource.js';
 import { WalSource } from '../connectors/wal/WalSource.js';
 import { BatchEngine } from '../unifier/engine/BatchEngine.js';
 import { Unifier } from '../unifier/Unifier.js';
+import { PositionStore } from '../unifier/PositionStore.js';
 import { ForgetRequestConsumer } from '../privacy/ForgetRequestConsumer.js';
 import { createForgetter } from './forgetter.js';
 import { ChangePublisher } from '../audit/publisher/ChangePublisher.js';
@@ -52,20 +53,21 @@ export function createDaemon(config: Config, logger: Logger, options: DaemonOpti
   const metrics = new Metrics({ defaultMetrics: true });
   const lifecycle = new Lifecycle(componentLogger(logger, 'lifecycle'));
   const pool = createPool(config.database, componentLogger(logger, 'postgres'));
+  const positions = new PositionStore(pool);
   const kafka = createKafka(config.kafka, componentLogger(logger, 'kafkajs'));
   const http = new HttpServer(config.http.host, options.httpPort ?? config.http.port, metrics, componentLogger(logger, 'http'));
   // The Java client's partitioner (murmur2), chosen explicitly: keys land where Java producers put them.
   const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
   const engine = new BatchEngine(pool, rulesFromConfig(config), componentLogger(logger, 'engine'), engineOptionsFromConfig(config));
   const unifier = new Unifier(
-    pool,
+    positions,
     engine,
     new KafkaDeadLetterSink(producer, config.kafka.deadLetterTopic, undefined, compressionType(config.kafka.compression)),
     metrics,
     componentLogger(logger, 'unifier'),
     normalizeOptionsFromConfig(config),
   );
-  const kafkaSource = new KafkaSource(kafka, config, pool, unifier, metrics, componentLogger(logger, 'kafka-source'));
+  const kafkaSource = new KafkaSource(kafka, config, positions, unifier, metrics, componentLogger(logger, 'kafka-source'));
   // A component that dies on its own takes the process down (non-zero), so a supervisor restarts it.
   const exitOnFatal = () => {
     void lifecycle.stop().finally(() => process.exit(1));
@@ -110,7 +112,7 @@ export function createDaemon(config: Config, logger: Logger, options: DaemonOpti
   }
   lifecycle.register(kafkaSource);
   const walSources = config.walSources.map(
-    (source, index) => new WalSource(source, index, config, pool, unifier, metrics, componentLogger(logger, `wal-source:${source.name}`)),
+    (source, index) => new WalSource(source, index, config, positions, unifier, metrics, componentLogger(logger, `wal-source:${source.name}`)),
   );
   for (const walSource of walSources) {
     walSource.onFatal = exitOnFatal;

@@ -8,7 +8,8 @@ import { BatchEngine } from '../unifier/engine/BatchEngine.js';
 import { Unifier } from '../unifier/Unifier.js';
 import { mapperFor } from '../connectors/mappers/registry.js';
 import { csvBatches, jsonlBatches, type ImportBatch } from '../connectors/import/importBatches.js';
-import { Importer, storedImportPosition, type ImportSummary } from '../connectors/import/Importer.js';
+import { Importer, type ImportSummary } from '../connectors/import/Importer.js';
+import { PositionStore, streams } from '../unifier/PositionStore.js';
 import type { ImportContext } from '../connectors/import/importItems.js';
 import type { InputFileInfo } from '../connectors/import/inputFile.js';
 import type { ProgressReporter } from '../connectors/import/progress.js';
@@ -64,13 +65,14 @@ export async function runImport(
   const pool = createPool(config.database, logger, 'custsync-import');
   const rejects = new RejectsFile(request.rejectsPath, (entry) => progress.log(rejectLine(entry)));
   try {
-    const stored = await storedImportPosition(pool, request.file.sha256);
+    const positions = new PositionStore(pool);
+    const stored = await positions.next(streams.import(request.file.sha256));
     const resumeAt = stored ?? 1n;
     const keptRejects = await rejects.prepare(stored);
     const engine = new BatchEngine(pool, rulesFromConfig(config), logger.child({ component: 'engine' }), engineOptionsFromConfig(config));
     // Bad lines are reported by the rejects file; the unifier's per-letter warnings would repeat them.
     const unifierLogger = logger.child({ component: 'unifier' }, { level: 'error' });
-    const unifier = new Unifier(pool, engine, rejects, new Metrics(), unifierLogger, normalizeOptionsFromConfig(config));
+    const unifier = new Unifier(positions, engine, rejects, new Metrics(), unifierLogger, normalizeOptionsFromConfig(config));
     const ctx: ImportContext = { platform: request.platform, sha256: request.file.sha256, defaultEventTime: request.defaultEventTime };
     const options = { batchSize: config.unifier.batchSize, resumeAt };
     let batches: AsyncIterable<ImportBatch>;

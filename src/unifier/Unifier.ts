@@ -1,11 +1,10 @@
-import type { Pool } from 'pg';
 import type { DeadLetter, DeadLetterSink, DeliveryHooks, IngestBatch, IngestResult, PreparedBatch, RecordSink } from '../contract.js';
 import { retryUntilStopped } from '../runtime/retry.js';
 import type { Logger } from '../runtime/logger.js';
 import type { Metrics } from '../runtime/metrics.js';
 import type { ApplyResult, BatchEngine } from './engine/BatchEngine.js';
 import { normalizeRecord, type NormalizedRecord, type NormalizeOptions } from './normalize/index.js';
-import { isApplied, positionKey, storedKey } from './positions.js';
+import { isApplied, positionKey, type PositionStore } from './PositionStore.js';
 
 
 /** A batch decoded, validated and normalized by `prepare`: what `ingest` applies. */
@@ -14,10 +13,6 @@ interface NormalizedBatch extends PreparedBatch {
   letters: DeadLetter[];
   skipped: number;
 }
-
-const READ_POSITIONS = `
-SELECT stream, partition, next_ordinal::text FROM custsync.source_positions
- WHERE (stream, partition) IN (SELECT * FROM unnest($1::text[], $2::int[]))`;
 
 /**
  * What every connector hands its batches to: normalizes, dead-letters what is
@@ -30,7 +25,7 @@ export class Unifier implements RecordSink {
   private failingSince: number | null = null;
 
   constructor(
-    private readonly pool: Pool,
+    private readonly positions: PositionStore,
     private readonly engine: BatchEngine,
     private readonly deadLetters: DeadLetterSink,
     private readonly metrics: Metrics,
@@ -105,20 +100,12 @@ export class Unifier implements RecordSink {
 
   /** Drops letters whose position a committed batch already covered (they were sent then). */
   private async notYetCovered(letters: DeadLetter[]): Promise<DeadLetter[]> {
-    if (letters.length === 0) return letters;
-    const streams: string[] = [];
-    const partitions: number[] = [];
-    for (const letter of letters) {
-      const key = positionKey(letter.origin.position);
-      if (!key) continue;
-      streams.push(key.stream);
-      partitions.push(key.partition);
-    }
-    if (streams.length === 0) return letters;
-    const { rows } = await this.pool.query<{ stream: string; partition: number; next_ordinal: string }>(READ_POSITIONS, [streams, partitions]);
-    const stored = new Map(rows.map((r) => [storedKey(r.stream, r.partition), BigInt(r.next_ordinal)]));
+    const keys = letters.flatMap((l) => positionKey(l.origin.position) ?? []);
+    if (keys.length === 0) return letters;
+    const stored = await this.positions.nextOf(keys);
     return letters.filter((l) => !isApplied(l.origin.position, stored));
   }
+
 
   private retrying<T>(work: () => Promise<T>, hooks: DeliveryHooks): Promise<T> {
     return retryUntilStopped(

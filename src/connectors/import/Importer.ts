@@ -1,6 +1,6 @@
-import type { Pool } from 'pg';
 import type { RecordSink } from '../../contract.js';
 import { StoppedError } from '../../runtime/retry.js';
+import { streams } from '../../unifier/PositionStore.js';
 import type { ImportBatch } from './importBatches.js';
 import type { ProgressState } from './progress.js';
 
@@ -25,19 +25,6 @@ export interface ImportSummary {
   elapsedMs: number;
   /** Stopped by a signal before the end of the file. */
   stopped: boolean;
-}
-
-const STORED_POSITION = `SELECT next_ordinal::text FROM custsync.source_positions WHERE stream = $1 AND partition = 0`;
-
-/** `import:<sha256>`, as `positionKey` names an import's stream. */
-export function importStream(sha256: string): string {
-  return `import:${sha256}`;
-}
-
-/** The first line an earlier run of this file has not applied (1 for a new file). */
-export async function storedImportPosition(pool: Pool, sha256: string): Promise<bigint | undefined> {
-  const { rows } = await pool.query<{ next_ordinal: string }>(STORED_POSITION, [importStream(sha256)]);
-  return rows[0] ? BigInt(rows[0].next_ordinal) : undefined;
 }
 
 /**
@@ -76,7 +63,7 @@ export class Importer {
       elapsedMs: 0,
       stopped: false,
     };
-    const stream = importStream(this.sha256);
+    const stream = streams.import(this.sha256);
     const iterator = batches[Symbol.asyncIterator]();
     let next = await iterator.next();
     while (!next.done) {

@@ -1,5 +1,4 @@
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
-import type { Pool } from 'pg';
 import type { Config } from '../../runtime/config.js';
 import type { Logger } from '../../runtime/logger.js';
 import type { Metrics } from '../../runtime/metrics.js';
@@ -12,12 +11,11 @@ import { mapperFor } from '../mappers/registry.js';
 import { BrokerProbe } from './brokerProbe.js';
 import { decodeMessage, type DecodeContext } from './decode.js';
 import { lagMessages, LagMonitor } from './LagMonitor.js';
-import { judgePosition, readStoredPosition, recordTopicId } from './positionGuard.js';
+import { judgePosition } from './positionGuard.js';
 import { SupervisedConsumer } from './SupervisedConsumer.js';
+import { formatTopicId } from './wire.js';
+import { storedKey, streams, type PositionStore } from '../../unifier/PositionStore.js';
 import { findUndecodable, undecodableKey, undecodableLetter } from './undecodable.js';
-
-const STORED_POSITIONS = `
-SELECT partition, next_ordinal::text FROM custsync.source_positions WHERE stream = $1 AND partition = ANY($2::int[])`;
 
 /** Probes that must find the same undecodable batch before it is dead-lettered (the consumer's crash was the first failure). */
 const UNDECODABLE_CONFIRMATIONS = 2;
@@ -78,7 +76,7 @@ export class KafkaSource extends SourceConnector {
   constructor(
     private readonly kafka: Kafka,
     private config: Config,
-    private readonly pool: Pool,
+    private readonly positions: PositionStore,
     unifier: RecordSink,
     private readonly metrics: Metrics,
     logger: Logger,
@@ -98,7 +96,7 @@ export class KafkaSource extends SourceConnector {
     this.lag = new LagMonitor({
       admin: this.admin,
       probe: this.probe,
-      pool,
+      positions,
       metrics,
       logger,
       intervalMs: config.kafka.lagIntervalMs,
@@ -211,7 +209,7 @@ export class KafkaSource extends SourceConnector {
   private async handleBatch(consumer: Consumer, { batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     const context = this.contexts.get(batch.topic);
     if (!context) return;
-    const stream = `kafka:${batch.topic}`;
+    const stream = streams.kafka(batch.topic);
     let allowed: boolean;
     try {
       // Postgres away: wait (heartbeating) like a batch does, rather than failing the batch.
@@ -276,8 +274,8 @@ export class KafkaSource extends SourceConnector {
     const key = partitionKey(topic, partition);
     if (this.refused.has(key)) return false;
     if (this.verified.has(key)) return true;
-    const stream = `kafka:${topic}`;
-    const stored = await readStoredPosition(this.pool, stream, partition);
+    const stream = streams.kafka(topic);
+    const stored = await this.positions.withTopicId(stream, partition);
     const verdict = judgePosition({ stream, partition, stored, highWatermark, topicId: await this.topicIdOf(topic) });
     if (verdict.ok) {
       this.verified.add(key);
@@ -305,7 +303,7 @@ export class KafkaSource extends SourceConnector {
     if (this.topicIdRecorded.has(topic)) return;
     const id = await this.topicIdOf(topic);
     this.topicIdRecorded.add(topic);
-    if (id) await recordTopicId(this.pool, `kafka:${topic}`, id).catch(() => this.topicIdRecorded.delete(topic));
+    if (id) await this.positions.recordTopicId(streams.kafka(topic), formatTopicId(id)).catch(() => this.topicIdRecorded.delete(topic));
   }
 
   /**
@@ -329,9 +327,8 @@ export class KafkaSource extends SourceConnector {
     for (const [topic, partitions] of owned) {
       const context = this.contexts.get(topic);
       if (!context || partitions.length === 0) continue;
-      const stream = `kafka:${topic}`;
-      const { rows } = await this.pool.query<{ partition: number; next_ordinal: string }>(STORED_POSITIONS, [stream, partitions]);
-      const stored = new Map(rows.map((r) => [r.partition, BigInt(r.next_ordinal)]));
+      const stream = streams.kafka(topic);
+      const stored = await this.storedOf(topic, partitions);
       const lows = new Map((await this.admin.fetchTopicOffsets(topic)).map((o) => [o.partition, BigInt(o.low)]));
       for (const partition of partitions) {
         const key = partitionKey(topic, partition);
@@ -370,6 +367,18 @@ export class KafkaSource extends SourceConnector {
     }
   }
 
+  /** The stored next offset of these partitions of a topic, by partition. */
+  private async storedOf(topic: string, partitions: readonly number[]): Promise<Map<number, bigint>> {
+    const stream = streams.kafka(topic);
+    const stored = await this.positions.nextOf(partitions.map((partition) => ({ stream, partition })));
+    const out = new Map<number, bigint>();
+    for (const partition of partitions) {
+      const next = stored.get(storedKey(stream, partition));
+      if (next !== undefined) out.set(partition, next);
+    }
+    return out;
+  }
+
   private async allPartitions(): Promise<Map<string, number[]>> {
     const { topics } = await this.admin.fetchTopicMetadata({ topics: this.topics });
     return new Map(topics.map((t) => [t.name, t.partitions.map((p) => p.partitionId)]));
@@ -392,16 +401,15 @@ export class KafkaSource extends SourceConnector {
   private async seekToStoredPositions(consumer: Consumer, assignment: Record<string, number[]>): Promise<void> {
     for (const [topic, partitions] of Object.entries(assignment)) {
       if (partitions.length === 0 || !this.contexts.has(topic)) continue;
-      const { rows } = await this.pool.query<{ partition: number; next_ordinal: string }>(STORED_POSITIONS, [`kafka:${topic}`, partitions]);
-      if (rows.length === 0) continue;
+      const stored = await this.storedOf(topic, partitions);
+      if (stored.size === 0) continue;
       const [committed] = await this.admin.fetchOffsets({ groupId: this.config.kafka.groupId, topics: [topic] });
       const committedOf = new Map((committed?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]));
-      for (const row of rows) {
-        const stored = BigInt(row.next_ordinal);
-        const kafkaOffset = committedOf.get(row.partition) ?? -1n;
-        if (stored > kafkaOffset) {
-          this.logger.info({ topic, partition: row.partition, committed: kafkaOffset.toString(), stored: stored.toString() }, 'seeking to the position stored in Postgres');
-          consumer.seek({ topic, partition: row.partition, offset: stored.toString() });
+      for (const [partition, next] of stored) {
+        const kafkaOffset = committedOf.get(partition) ?? -1n;
+        if (next > kafkaOffset) {
+          this.logger.info({ topic, partition, committed: kafkaOffset.toString(), stored: next.toString() }, 'seeking to the position stored in Postgres');
+          consumer.seek({ topic, partition, offset: next.toString() });
         }
       }
     }

@@ -1,11 +1,9 @@
 import type { Admin } from 'kafkajs';
-import type { Pool } from 'pg';
 import type { Logger } from '../../runtime/logger.js';
 import type { Metrics } from '../../runtime/metrics.js';
 import { decodeStoredBatch, type BrokerProbe } from './brokerProbe.js';
 import { scanBatches } from './wire.js';
-
-const STORED = `SELECT stream, partition, next_ordinal::text AS next FROM custsync.source_positions WHERE stream = ANY($1::text[])`;
+import { storedKey, streams, type PositionStore } from '../../unifier/PositionStore.js';
 
 /** Bytes fetched to read the timestamp of the oldest unapplied message: one small batch is enough. */
 const PEEK_BYTES = 64 * 1024;
@@ -13,7 +11,7 @@ const PEEK_BYTES = 64 * 1024;
 export interface LagMonitorDeps {
   admin: Admin;
   probe: BrokerProbe;
-  pool: Pool;
+  positions: PositionStore;
   metrics: Metrics;
   logger: Logger;
   intervalMs: number;
@@ -72,11 +70,9 @@ export class LagMonitor {
 
   /** One measurement of every owned partition. */
   async refresh(now: number = Date.now()): Promise<void> {
-    const { admin, pool, metrics } = this.deps;
+    const { admin, positions, metrics } = this.deps;
     const owned = this.deps.partitions();
-    const streams = [...owned.keys()].map((topic) => `kafka:${topic}`);
-    const { rows } = await pool.query<{ stream: string; partition: number; next: string }>(STORED, [streams]);
-    const stored = new Map(rows.map((r) => [`${r.stream.slice('kafka:'.length)}\u0000${r.partition}`, BigInt(r.next)]));
+    const stored = await positions.nextOfStreams([...owned.keys()].map(streams.kafka));
     const seen = new Set<string>();
     for (const [topic, partitions] of owned) {
       if (partitions.length === 0) continue;
@@ -85,7 +81,7 @@ export class LagMonitor {
         const at = offsets.find((o) => o.partition === partition);
         if (!at) continue;
         const high = BigInt(at.high);
-        const next = stored.get(`${topic}\u0000${partition}`) ?? BigInt(at.low);
+        const next = stored.get(storedKey(streams.kafka(topic), partition)) ?? BigInt(at.low);
         const lag = lagMessages(high, next);
         const labels = { topic, partition: String(partition) };
         metrics.consumerLag.set(labels, lag);

@@ -12,19 +12,13 @@ import { acquireLeadership, advisoryLockKeys } from '../../replication/advisoryL
 import { rowIncoming } from './rowMapping.js';
 import { createSlotWithSnapshot } from './initialSnapshot.js';
 import { checkSourceTables, dropLeftoverSlot, tableRef } from './sourceDatabase.js';
-import { tablesByName, walAdvance, walStream } from './transactions.js';
+import { streams, walAdvance, type PositionStore } from '../../unifier/PositionStore.js';
+import { tablesByName } from './transactions.js';
 import { streamTransactions } from './streamTransactions.js';
 
-const STORED_POSITION = `SELECT next_ordinal::text FROM custsync.source_positions WHERE stream = $1 AND partition = 0`;
-const FORGET_SNAPSHOT_PROGRESS = `DELETE FROM custsync.source_positions WHERE left(stream, length($1)) = $1`;
 const STANDBY_POLL_MS = 5_000;
 /** 'CSWS': WAL-source locks (one reader per source across instances); the change publisher uses its own namespace. */
 const WAL_SOURCE_LOCK_NAMESPACE = 0x43535753;
-
-/** Where the rows of a snapshot taken at `lsn` are positioned: like the lines of an import of the tables. */
-export function snapshotSource(slotName: string, lsn: string): string {
-  return `wal-snapshot:${slotName}@${lsn}`;
-}
 
 /**
  * Reads configured tables of another Postgres database by logical
@@ -45,7 +39,7 @@ export class WalSource extends SourceConnector {
     /** Position in `walSources`, to name config keys in errors. */
     private readonly index: number,
     private readonly config: Config,
-    private readonly pool: pg.Pool,
+    private readonly positions: PositionStore,
     unifier: RecordSink,
     private readonly metrics: Metrics,
     logger: Logger,
@@ -147,8 +141,7 @@ export class WalSource extends SourceConnector {
   }
 
   private async storedPosition(): Promise<bigint | undefined> {
-    const { rows } = await this.pool.query<{ next_ordinal: string }>(STORED_POSITION, [walStream(this.source.slotName)]);
-    return rows[0] ? BigInt(rows[0].next_ordinal) : undefined;
+    return this.positions.next(streams.wal(this.source.slotName));
   }
 
   private async checkedSlot(db: pg.Client): Promise<SlotInfo | null> {
@@ -165,7 +158,7 @@ export class WalSource extends SourceConnector {
   }
 
   private slotLost(why = 'no longer exists'): CustsyncError {
-    const stream = walStream(this.source.slotName);
+    const stream = streams.wal(this.source.slotName);
     return new CustsyncError(
       'CUSTSYNC_SLOT_LOST',
       `replication slot "${this.source.slotName}" of WAL source ${this.source.name} ${why}: changes since the last applied position can no longer be read. ` +
@@ -185,7 +178,7 @@ export class WalSource extends SourceConnector {
   private async snapshot(signal: AbortSignal, lost: () => Error | undefined): Promise<boolean> {
     const { source } = this;
     const snap = await createSlotWithSnapshot(source.databaseUrl, source.slotName, source.tables, this.config.unifier.batchSize);
-    const progress = snapshotSource(source.slotName, snap.consistentPoint);
+    const progress = streams.walSnapshotSource(source.slotName, snap.consistentPoint);
     this.logger.info({ slot: source.slotName, consistentPoint: snap.consistentPoint }, 'initial snapshot: reading the tables');
     let row = 0;
     try {
@@ -198,14 +191,14 @@ export class WalSource extends SourceConnector {
           return rowIncoming(r, chunk.table, { platform: source.name, position: { kind: 'import', source: progress, line: row }, eventId: `${progress}:${row}`, commitTime: snap.takenAt });
         });
         this.metrics.messagesConsumed.inc({ platform: source.name }, items.length);
-        await this.deliver({ items, advance: [{ stream: `import:${progress}`, partition: 0, next: BigInt(row) + 1n }] }, async () => undefined, {});
+        await this.deliver({ items, advance: [{ stream: streams.import(progress), partition: 0, next: BigInt(row) + 1n }] }, async () => undefined, {});
       }
       if (signal.aborted) return false;
       await this.deliver({ items: [], advance: [walAdvance(source.slotName, snap.consistentPoint)] }, async () => undefined, {});
     } finally {
       await snap.close();
     }
-    await this.pool.query(FORGET_SNAPSHOT_PROGRESS, [`import:${snapshotSource(source.slotName, '')}`]);
+    await this.positions.forgetStreamsStartingWith(streams.import(streams.walSnapshotSource(source.slotName, '')));
     this.logger.info({ slot: source.slotName, rows: row }, 'initial snapshot applied; streaming from the slot');
     return true;
   }

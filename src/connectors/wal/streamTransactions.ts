@@ -5,7 +5,8 @@ import type { Metrics } from '../../runtime/metrics.js';
 import { readSlot, type Queryable } from '../../replication/slots.js';
 import { ReplicationStream, type WalTransaction } from '../../replication/stream.js';
 import { sleep } from '../../runtime/sleep.js';
-import { takeWholeTransactions, transactionItems, walAdvance } from './transactions.js';
+import { walAdvance } from '../../unifier/PositionStore.js';
+import { takeWholeTransactions, transactionItems } from './transactions.js';
 import type { IngestBatch, IngestResult } from '../../contract.js';
 
 export interface StreamOptions {

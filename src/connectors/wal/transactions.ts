@@ -3,7 +3,6 @@ import { formatLsn, parseLsn } from '../../replication/lsn.js';
 import type { WalTransaction } from '../../replication/stream.js';
 import { rowIncoming } from './rowMapping.js';
 import type { Incoming } from '../../contract.js';
-import type { PositionAdvance } from '../../contract.js';
 
 /**
  * Pure: committed source transactions to unifier batches. Every row of a
@@ -19,16 +18,6 @@ export interface TransactionItems {
   deletes: number;
   /** Tables truncated in the transaction (nothing to apply either). */
   truncated: string[];
-}
-
-/** The stream a WAL source's position is stored under (positions.ts names `wal` positions so). */
-export function walStream(slotName: string): string {
-  return `wal:${slotName}`;
-}
-
-/** "Every transaction committed before `lsn` + 1 is applied." */
-export function walAdvance(slotName: string, lsn: string): PositionAdvance {
-  return { stream: walStream(slotName), partition: 0, next: parseLsn(lsn) + 1n };
 }
 
 export function tablesByName(source: WalSourceConfig): Map<string, WalTableConfig> {

@@ -1,8 +1,8 @@
 import type { Pool } from 'pg';
 import { ADDRESS_FIELDS, CUSTOMER_FIELDS } from '../../contract.js';
 import type { NormalizedRecord } from '../normalize/index.js';
-import type { SourcePosition } from '../../contract.js';
-import { advancesFor, isApplied, mergeAdvances, storedKey } from '../positions.js';
+import type { SourcePosition, PositionAdvance } from '../../contract.js';
+import { advancesFor, isApplied, mergeAdvances, PositionStore } from '../PositionStore.js';
 import type { PriorityRules } from '../priorities.js';
 import { emailHash } from '../emailHash.js';
 import { decodeProvenance } from '../provenanceJson.js';
@@ -15,7 +15,6 @@ import { CustsyncError } from '../../runtime/errors.js';
 import type { Logger } from '../../runtime/logger.js';
 import { retryTransient } from '../../runtime/retry.js';
 import { inTransaction } from '../../runtime/transaction.js';
-import type { PositionAdvance } from '../../contract.js';
 
 export interface Batch {
   /** Valid records, in source order. */
@@ -180,7 +179,7 @@ export class BatchEngine {
 
   private async applyInTransaction(db: EngineStatements, batch: Batch): Promise<Omit<ApplyResult, 'attempts'>> {
     const advances = mergeAdvances(advancesFor(batch.records.map((r) => r.position)), [...(batch.advance ?? [])]);
-    const stored = await this.lockPositions(db, advances);
+    const stored = await PositionStore.lock(db, advances);
     const fresh: IndexedRecord[] = [];
     batch.records.forEach((record, index) => {
       if (!isApplied(record.position, stored)) fresh.push({ index, record });
@@ -203,25 +202,8 @@ export class BatchEngine {
     const kept = [...recordsByEmail.values()].flat();
     await this.countDropped(db, kept);
     await this.countDeadLetters(db, (batch.deadLetters ?? []).filter((letter) => !isApplied(letter.position, stored)));
-    if (advances.length > 0) {
-      await db.query('advance positions', SQL.ADVANCE_POSITIONS, [
-        advances.map((a) => a.stream),
-        advances.map((a) => a.partition),
-        advances.map((a) => a.next.toString()),
-      ]);
-    }
+    await PositionStore.advance(db, advances);
     return { ...result, suppressed, createdCustomers: plan.creations.length, changedCustomers: plan.changedCustomers, auditRows: plan.audit.length };
-  }
-
-  private async lockPositions(db: EngineStatements, advances: readonly PositionAdvance[]): Promise<Map<string, bigint>> {
-    const stored = new Map<string, bigint>();
-    if (advances.length === 0) return stored;
-    const rows = await db.query<{ stream: string; partition: number; next_ordinal: string }>('lock positions', SQL.LOCK_POSITIONS, [
-      advances.map((a) => a.stream),
-      advances.map((a) => a.partition),
-    ]);
-    for (const row of rows) stored.set(storedKey(row.stream, row.partition), BigInt(row.next_ordinal));
-    return stored;
   }
 
   /** Drops the records of forgotten people (and counts them against their suppression entry). */

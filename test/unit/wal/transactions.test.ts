@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { WalSourceConfig } from '../../../src/runtime/config.js';
 import type { WalChange, WalTransaction } from '../../../src/replication/stream.js';
-import { takeWholeTransactions, tablesByName, transactionItems, walAdvance } from '../../../src/connectors/wal/transactions.js';
+import { walAdvance } from '../../../src/unifier/PositionStore.js';
+import { takeWholeTransactions, tablesByName, transactionItems } from '../../../src/connectors/wal/transactions.js';
 
 const source = WalSourceConfig.parse({
   name: 'legacy-app',
