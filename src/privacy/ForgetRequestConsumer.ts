@@ -4,7 +4,7 @@ import { ensureTopics } from '../connectors/kafka/client.js';
 import { SupervisedConsumer } from '../connectors/kafka/SupervisedConsumer.js';
 import { findUndecodable, undecodableKey, undecodableLetter } from '../connectors/kafka/undecodable.js';
 import type { Config } from '../runtime/config.js';
-import { retryUntilStopped, StoppedError } from '../runtime/retry.js';
+import { retry, StoppedError } from '../runtime/retry.js';
 import { once, type Component } from '../runtime/lifecycle.js';
 import type { Logger } from '../runtime/logger.js';
 import { maskEmail } from '../runtime/mask.js';
@@ -141,7 +141,7 @@ export class ForgetRequestConsumer implements Component {
       }
       letters.push(undecodableLetter(found, FORGET_DLQ_PLATFORM));
       await this.deadLetters.send(letters);
-      if (requests.length > 0) await this.forgetter.forgetEmails(requests);
+      if (requests.length > 0) await this.forgetter.forgetEmailsOnce(requests);
       const next = found.batch.lastOffset + 1n;
       this.pendingSeeks.set(partition, next);
       this.suspects.delete(undecodableKey(found));
@@ -166,12 +166,12 @@ export class ForgetRequestConsumer implements Component {
         else letters.push(decoded.letter);
       }
       try {
-        const retry = { logger: this.logger, what: 'forget requests', shouldStop, onWait: heartbeat };
-        await retryUntilStopped(retry, () => this.deadLetters.send(letters));
+        const retrying = { logger: this.logger, what: 'forget requests', shouldStop, onWait: heartbeat };
+        await retry(retrying, () => this.deadLetters.send(letters));
         for (const letter of letters) {
           this.logger.warn({ reason: letter.reason, path: letter.path, position: letter.origin.position }, `forget request dead-lettered: ${letter.message}`);
         }
-        const result = await retryUntilStopped(retry, () => this.forgetter.forgetEmails(requests));
+        const result = await retry(retrying, () => this.forgetter.forgetEmailsOnce(requests));
         for (const outcome of result.outcomes) {
           this.logger.info({ email: maskEmail(outcome.email), status: outcome.status, customers: outcome.customerIds }, 'forget request applied');
         }

@@ -5,7 +5,7 @@ import { emailHash } from '../unifier/emailHash.js';
 import { applyForgetPlan, lockAndPlan, type ForgetTarget } from './forgetTransaction.js';
 import type { ForgetBatchPlan, ForgetKind, ForgetOutcome, ForgetRequest, Requester } from './plan.js';
 import * as SQL from './sql.js';
-import { retryTransient } from '../runtime/retry.js';
+import { retry } from '../runtime/retry.js';
 import { inTransaction } from '../runtime/transaction.js';
 
 export interface ForgetResult {
@@ -25,8 +25,8 @@ export interface LiftResult {
 }
 
 export interface ForgetterOptions {
+  /** Attempts of a forget batch (retry table: deadlocks, lost connections); the forget-request consumer retries `forgetEmailsOnce` itself. */
   maxAttempts: number;
-  retryBaseMs?: number;
 }
 
 /**
@@ -38,19 +38,20 @@ export interface ForgetterOptions {
  * connections like the batch engine; every step is idempotent.
  */
 export class Forgetter {
-  private readonly retryBaseMs: number;
-
   constructor(
     private readonly pool: Pool,
     private readonly logger: Logger,
     private readonly options: ForgetterOptions,
-  ) {
-    this.retryBaseMs = options.retryBaseMs ?? 50;
-  }
+  ) {}
 
   /** Forgets people by normalized email; an email without a customer is still suppressed. */
   forgetEmails(requests: readonly ForgetRequest[], kind: ForgetKind = 'GDPR Request'): Promise<ForgetResult> {
-    return this.run(kind, { emails: [...new Set(requests.map((r) => r.email))], customerIds: [], requests });
+    return this.run(kind, emailTarget(requests), this.options.maxAttempts);
+  }
+
+  /** `forgetEmails` in one attempt, for a caller with a retry loop of its own (the forget-request consumer). */
+  forgetEmailsOnce(requests: readonly ForgetRequest[], kind: ForgetKind = 'GDPR Request'): Promise<ForgetResult> {
+    return this.run(kind, emailTarget(requests), 1);
   }
 
   /**
@@ -58,7 +59,7 @@ export class Forgetter {
    * forget request; with `inactiveBefore`, one updated since then is left alone.
    */
   forgetCustomers(customerIds: readonly number[], kind: ForgetKind, requester: Requester, inactiveBefore?: Date): Promise<ForgetResult> {
-    return this.run(kind, { emails: [], customerIds: [...customerIds], requests: [], requester, ...(inactiveBefore ? { inactiveBefore } : {}) });
+    return this.run(kind, { emails: [], customerIds: [...customerIds], requests: [], requester, ...(inactiveBefore ? { inactiveBefore } : {}) }, this.options.maxAttempts);
   }
 
   /** Removes the suppression of a normalized email: events for it are applied again (an operator decision). */
@@ -70,12 +71,11 @@ export class Forgetter {
     return { lifted: true, reason: row.reason, createdBy: row.created_by, createdAt: row.created_at };
   }
 
-  private async run(kind: ForgetKind, target: ForgetTarget): Promise<ForgetResult> {
+  private async run(kind: ForgetKind, target: ForgetTarget, maxAttempts: number): Promise<ForgetResult> {
     if (target.emails.length === 0 && target.customerIds.length === 0) return { outcomes: [], pseudonymized: [], suppressionsAdded: 0, attempts: 0 };
-    const retry = { maxAttempts: this.options.maxAttempts, baseMs: this.retryBaseMs, logger: this.logger, what: 'forget batch' };
-    return retryTransient(retry, async (attempt) => {
+    return retry({ maxAttempts, logger: this.logger, what: 'forget batch' }, async (attempt) => {
       const plan = await this.transaction(kind, target);
-      const result = { outcomes: plan.outcomes, pseudonymized: plan.customers.map((c) => c.id), suppressionsAdded: plan.suppressions.length, attempts: attempt };
+      const result = { outcomes: plan.outcomes, pseudonymized: plan.customers.map((c) => c.id), suppressionsAdded: plan.suppressions.length, attempts: attempt.n };
       this.logger.info(
         { kind, requests: target.requests.length, pseudonymized: result.pseudonymized.length, suppressionsAdded: result.suppressionsAdded },
         'forget batch committed',
@@ -91,4 +91,8 @@ export class Forgetter {
       return plan;
     });
   }
+}
+
+function emailTarget(requests: readonly ForgetRequest[]): ForgetTarget {
+  return { emails: [...new Set(requests.map((r) => r.email))], customerIds: [], requests };
 }

@@ -33,7 +33,7 @@ function classifyStreamError(err: unknown, slotName: string): CustsyncError {
   }
   if (code === '55006') {
     // "replication slot is active for PID n": the previous holder's walsender has not exited yet.
-    return new CustsyncError('CUSTSYNC_DB_CONFLICT', message, { retriable: true, cause: err });
+    return new CustsyncError('CUSTSYNC_DB_CONFLICT', message, { cause: err });
   }
   return toCustsyncError(err);
 }
@@ -111,7 +111,7 @@ export class ReplicationStream {
     this.service.on('error', (err: Error) => this.fail(err));
     const streaming = this.service.subscribe(plugin, this.options.slotName, '0/0').then(
       () => {
-        if (!this.stopped) this.fail(new CustsyncError('CUSTSYNC_DB_UNAVAILABLE', 'the replication stream ended', { retriable: true }));
+        if (!this.stopped) this.fail(new CustsyncError('CUSTSYNC_DB_UNAVAILABLE', 'the replication stream ended'));
       },
       (err: unknown) => this.fail(err),
     );

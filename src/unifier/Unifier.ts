@@ -1,5 +1,5 @@
 import type { DeadLetter, DeadLetterSink, DeliveryHooks, IngestBatch, IngestResult, PreparedBatch, RecordSink } from '../contract.js';
-import { retryUntilStopped } from '../runtime/retry.js';
+import { retry, type Attempt } from '../runtime/retry.js';
 import type { Logger } from '../runtime/logger.js';
 import type { Metrics } from '../runtime/metrics.js';
 import type { ApplyResult, BatchEngine } from './engine/BatchEngine.js';
@@ -77,16 +77,20 @@ export class Unifier implements RecordSink {
       this.logger.warn({ platform: letter.platform, reason: letter.reason, path: letter.path, position: letter.origin.position }, `dead-lettered: ${letter.message}`);
     }
     const deadLetters = pendingLetters.map((l) => ({ platform: l.platform, reason: l.reason, position: l.origin.position }));
-    const applied = await this.retrying(() => this.engine.apply({ records, advance, deadLetters }), hooks);
-    this.observe(records, applied, start);
+    let attempts = 1;
+    const applied = await this.retrying((attempt) => {
+      attempts = attempt.n;
+      return this.engine.applyOnce({ records, advance, deadLetters });
+    }, hooks);
+    this.observe(records, applied, attempts, start);
     return { ...applied, deadLettered: pendingLetters.length, skipped };
   }
 
-  private observe(records: readonly NormalizedRecord[], result: ApplyResult, start: bigint): void {
+  private observe(records: readonly NormalizedRecord[], result: ApplyResult, attempts: number, start: bigint): void {
     this.metrics.batchSize.observe(records.length);
     this.metrics.batchSeconds.observe(Number(process.hrtime.bigint() - start) / 1e9);
     this.metrics.auditRows.inc(result.auditRows);
-    if (result.attempts > 1) this.metrics.batchRetries.inc({ source: 'engine' }, result.attempts - 1);
+    if (attempts > 1) this.metrics.batchRetries.inc({ source: 'engine' }, attempts - 1);
     const platform = records[0]?.platform;
     if (platform) {
       this.metrics.recordsApplied.inc({ platform }, result.applied);
@@ -107,8 +111,9 @@ export class Unifier implements RecordSink {
   }
 
 
-  private retrying<T>(work: () => Promise<T>, hooks: DeliveryHooks): Promise<T> {
-    return retryUntilStopped(
+  /** The one retry loop of a batch's steps: never gives up on a batch, only stops when told to (StoppedError). */
+  private retrying<T>(work: (attempt: Attempt) => Promise<T>, hooks: DeliveryHooks): Promise<T> {
+    return retry(
       {
         logger: this.logger,
         what: 'batch',
@@ -125,4 +130,5 @@ export class Unifier implements RecordSink {
       work,
     );
   }
+
 }

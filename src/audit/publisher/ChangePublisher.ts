@@ -168,7 +168,7 @@ export class ChangePublisher implements Component {
         );
         await this.job.run(term.signal);
         if (writerFailure !== undefined) throw writerFailure;
-        if (lostWith && !signal.aborted) throw new CustsyncError('CUSTSYNC_DB_UNAVAILABLE', `leadership lost: ${lostWith.message}`, { retriable: true });
+        if (lostWith && !signal.aborted) throw new CustsyncError('CUSTSYNC_DB_UNAVAILABLE', `leadership lost: ${lostWith.message}`);
         failures = 0;
       } catch (err) {
         const error = toCustsyncError(err);

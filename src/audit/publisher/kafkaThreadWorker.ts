@@ -44,7 +44,7 @@ async function send(message: Extract<ToWorker, { type: 'send' }>): Promise<void>
     post({ type: 'sent', seq: message.seq });
   } catch (err) {
     const error = toCustsyncError(err);
-    failure = { type: 'failed', seq: message.seq, error: { code: error.code, message: error.message, retriable: error.retriable } };
+    failure = { type: 'failed', seq: message.seq, error: { code: error.code, message: error.message } };
     post(failure);
   }
 }
@@ -64,6 +64,6 @@ producer.connect().then(
   () => post({ type: 'ready' }),
   (err: unknown) => {
     const error = toCustsyncError(err);
-    post({ type: 'failed', seq: -1, error: { code: error.code, message: error.message, retriable: error.retriable } });
+    post({ type: 'failed', seq: -1, error: { code: error.code, message: error.message } });
   },
 );

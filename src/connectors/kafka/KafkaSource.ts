@@ -2,10 +2,9 @@ import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kaf
 import type { Config } from '../../runtime/config.js';
 import type { Logger } from '../../runtime/logger.js';
 import type { Metrics } from '../../runtime/metrics.js';
-import { retryUntilStopped } from '../../runtime/retry.js';
 import { unreachable } from '../../runtime/unavailable.js';
 import type { RecordSink } from '../../contract.js';
-import { StoppedError } from '../../runtime/retry.js';
+import { retry, StoppedError } from '../../runtime/retry.js';
 import { SourceConnector } from '../Connector.js';
 import { mapperFor } from '../mappers/registry.js';
 import { BrokerProbe } from './brokerProbe.js';
@@ -213,7 +212,7 @@ export class KafkaSource extends SourceConnector {
     let allowed: boolean;
     try {
       // Postgres away: wait (heartbeating) like a batch does, rather than failing the batch.
-      allowed = await retryUntilStopped(
+      allowed = await retry(
         { logger: this.logger, what: 'position check', shouldStop: () => this.stopping || !isRunning() || isStale(), onWait: heartbeat },
         () => this.mayConsume(consumer, batch.topic, batch.partition, BigInt(batch.highWatermark)),
       );

@@ -1,6 +1,8 @@
 import type { Consumer } from 'kafkajs';
 import type { Logger } from '../../runtime/logger.js';
 import type { Metrics } from '../../runtime/metrics.js';
+import { toCustsyncError } from '../../runtime/errors.js';
+import { backoffMs } from '../../runtime/retryPolicy.js';
 
 export interface SupervisedConsumerOptions {
   /** Names the consumer in logs, metrics and readiness (`kafka-source`, `forget-requests`). */
@@ -16,12 +18,6 @@ export interface SupervisedConsumerOptions {
   beforeRestart?: (error: Error, crashes: number) => Promise<void>;
   logger: Logger;
   metrics: Metrics;
-}
-
-/** Pure: the wait before restart number `n` (from 1): 1 s doubling to 30 s, with jitter. */
-export function restartDelayMs(n: number, random: () => number = Math.random): number {
-  const base = Math.min(1_000 * 2 ** Math.min(n - 1, 5), 30_000);
-  return Math.round(base * (0.75 + random() / 2));
 }
 
 type State = 'stopped' | 'starting' | 'running' | 'crashed';
@@ -98,7 +94,8 @@ export class SupervisedConsumer {
     this.lastError = error;
     this.consecutive += 1;
     const crashes = this.consecutive;
-    const delay = restartDelayMs(crashes);
+    // The retry table's wait for the crash's code: an unreachable broker is retried sooner than a parse error.
+    const delay = backoffMs(toCustsyncError(error).code, crashes);
     this.restartAt = Date.now() + delay;
     this.options.metrics.consumerCrashes.inc({ consumer: this.options.name });
     this.options.logger.error({ err: error.message, errorName: error.name, crash: crashes, restartInMs: delay }, 'kafka consumer crashed; restarting it');

@@ -185,7 +185,7 @@ export class WalSource extends SourceConnector {
       for await (const chunk of snap.chunks) {
         if (signal.aborted) return false;
         const lostWith = lost();
-        if (lostWith) throw new CustsyncError('CUSTSYNC_DB_UNAVAILABLE', `lost a connection during the initial snapshot: ${lostWith.message}`, { retriable: true });
+        if (lostWith) throw new CustsyncError('CUSTSYNC_DB_UNAVAILABLE', `lost a connection during the initial snapshot: ${lostWith.message}`);
         const items = chunk.rows.map((r) => {
           row += 1;
           return rowIncoming(r, chunk.table, { platform: source.name, position: { kind: 'import', source: progress, line: row }, eventId: `${progress}:${row}`, commitTime: snap.takenAt });

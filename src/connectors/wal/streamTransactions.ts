@@ -64,7 +64,7 @@ export async function streamTransactions(options: StreamOptions): Promise<void> 
     wake();
   };
   stream.done.catch(fail);
-  void options.lost.then((err) => fail(new CustsyncError('CUSTSYNC_DB_UNAVAILABLE', `WAL source connection lost: ${err.message}`, { retriable: true, cause: err })));
+  void options.lost.then((err) => fail(new CustsyncError('CUSTSYNC_DB_UNAVAILABLE', `WAL source connection lost: ${err.message}`, { cause: err })));
   const onAbort = () => wake();
   options.signal.addEventListener('abort', onAbort);
   const waitForWork = (ms: number) =>

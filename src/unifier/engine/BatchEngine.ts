@@ -13,7 +13,7 @@ import * as SQL from './sql.js';
 import { EngineStatements, type StatementStats } from './statements.js';
 import { CustsyncError } from '../../runtime/errors.js';
 import type { Logger } from '../../runtime/logger.js';
-import { retryTransient } from '../../runtime/retry.js';
+import { retry } from '../../runtime/retry.js';
 import { inTransaction } from '../../runtime/transaction.js';
 
 export interface Batch {
@@ -48,9 +48,8 @@ export interface ApplyResult {
 }
 
 export interface BatchEngineOptions {
+  /** Attempts of `apply` (one-shot callers); the unifier retries `applyOnce` itself. */
   maxAttempts: number;
-  /** Base of the exponential backoff between attempts. */
-  retryBaseMs?: number;
   /** Audit each initial value of a creation as a change from NULL (`audit.logInitialValues`); default false. */
   logInitialValues?: boolean;
   /**
@@ -142,7 +141,6 @@ function countBy(keys: readonly string[][]): { key: string[]; count: number }[] 
  * records changed nothing costs one last-seen update.
  */
 export class BatchEngine {
-  private readonly retryBaseMs: number;
   private logInitialValues: boolean;
   private readonly append: 'copy' | 'insert';
 
@@ -152,7 +150,6 @@ export class BatchEngine {
     private readonly logger: Logger,
     private readonly options: BatchEngineOptions,
   ) {
-    this.retryBaseMs = options.retryBaseMs ?? 50;
     this.logInitialValues = options.logInitialValues ?? false;
     this.append = options.append ?? 'copy';
   }
@@ -167,14 +164,20 @@ export class BatchEngine {
     this.logInitialValues = logInitialValues;
   }
 
-  /** Applies the batch, retrying deadlocks, serialization failures and lost connections with backoff. */
+  /**
+   * Applies the batch for a one-shot caller, retrying what the retry table
+   * marks retriable (deadlocks, serialization failures, lost connections) up
+   * to `maxAttempts` times.
+   */
   apply(batch: Batch): Promise<ApplyResult> {
-    const retry = { maxAttempts: this.options.maxAttempts, baseMs: this.retryBaseMs, logger: this.logger, what: 'batch' };
-    return retryTransient(retry, async (attempt) => ({ ...(await this.applyOnce(batch)), attempts: attempt }));
+    const options = { maxAttempts: this.options.maxAttempts, logger: this.logger, what: 'batch' };
+    return retry(options, async (attempt) => ({ ...(await this.applyOnce(batch)), attempts: attempt.n }));
   }
 
-  private applyOnce(batch: Batch): Promise<Omit<ApplyResult, 'attempts'>> {
-    return inTransaction(this.pool, { begin: SQL.BEGIN_AS_ENGINE }, (client) => this.applyInTransaction(new EngineStatements(client, this.options.stats), batch));
+  /** Applies the batch in one transaction, once: for a caller with a retry loop of its own (the unifier). */
+  async applyOnce(batch: Batch): Promise<ApplyResult> {
+    const result = await inTransaction(this.pool, { begin: SQL.BEGIN_AS_ENGINE }, (client) => this.applyInTransaction(new EngineStatements(client, this.options.stats), batch));
+    return { ...result, attempts: 1 };
   }
 
   private async applyInTransaction(db: EngineStatements, batch: Batch): Promise<Omit<ApplyResult, 'attempts'>> {
@@ -333,7 +336,7 @@ export class BatchEngine {
       else await db.query('insert customers', SQL.INSERT_CUSTOMERS, [JSON.stringify(rows)]);
     } catch (err) {
       if ((err as { code?: string }).code === '23505' && (err as { constraint?: string }).constraint === 'customers_email_key') {
-        throw new CustsyncError('CUSTSYNC_DB_CONFLICT', 'another instance created some of this batch’s customers meanwhile; retrying the batch', { retriable: true, cause: err });
+        throw new CustsyncError('CUSTSYNC_DB_CONFLICT', 'another instance created some of this batch’s customers meanwhile; retrying the batch', { cause: err });
       }
       throw err;
     }

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { judgePosition } from '../../../src/connectors/kafka/positionGuard.js';
 import { parseResetTarget, resetOffset } from '../../../src/connectors/kafka/positions.js';
-import { restartDelayMs } from '../../../src/connectors/kafka/SupervisedConsumer.js';
 import { lagMessages } from '../../../src/connectors/kafka/LagMonitor.js';
 
 const ID = '00112233445566778899aabbccddeeff';
@@ -48,14 +47,7 @@ describe('positions reset targets', () => {
   });
 });
 
-describe('consumer restarts and lag', () => {
-  it('waits 1 s doubling to 30 s, with jitter of ±25 %', () => {
-    const middle = () => 0.5;
-    expect([1, 2, 3, 4, 5, 6, 7, 20].map((n) => restartDelayMs(n, middle))).toEqual([1_000, 2_000, 4_000, 8_000, 16_000, 30_000, 30_000, 30_000]);
-    expect(restartDelayMs(1, () => 0)).toBe(750);
-    expect(restartDelayMs(1, () => 1)).toBe(1_250);
-  });
-
+describe('consumer lag', () => {
   it('counts messages not applied yet, never below 0', () => {
     expect(lagMessages(100n, 40n)).toBe(60);
     expect(lagMessages(100n, 100n)).toBe(0);
