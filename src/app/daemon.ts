@@ -14,6 +14,7 @@ import { ChangePublisher } from '../audit/publisher/ChangePublisher.js';
 import type { Config } from '../runtime/config.js';
 import { createPool, pingDatabase } from '../runtime/db.js';
 import { HttpServer } from '../runtime/http.js';
+import type { Job } from '../runtime/Job.js';
 import { Lifecycle } from '../runtime/lifecycle.js';
 import { componentLogger, type Logger } from '../runtime/logger.js';
 import { Metrics } from '../runtime/metrics.js';
@@ -68,11 +69,15 @@ export function createDaemon(config: Config, logger: Logger, options: DaemonOpti
     normalizeOptionsFromConfig(config),
   );
   const kafkaSource = new KafkaSource(kafka, config, positions, unifier, metrics, componentLogger(logger, 'kafka-source'));
-  // A component that dies on its own takes the process down (non-zero), so a supervisor restarts it.
-  const exitOnFatal = () => {
-    void lifecycle.stop().finally(() => process.exit(1));
+  // A job that dies on its own logs why and takes the process down (non-zero), so a supervisor restarts it.
+  const exitOnFatal = (job: Job) => {
+    const log = job.onFatal;
+    job.onFatal = (err) => {
+      log(err);
+      void lifecycle.stop().finally(() => process.exit(1));
+    };
   };
-  kafkaSource.onFatal = exitOnFatal;
+  exitOnFatal(kafkaSource);
 
   lifecycle.register(http);
   lifecycle.register({
@@ -106,7 +111,7 @@ export function createDaemon(config: Config, logger: Logger, options: DaemonOpti
     ? new ChangePublisher({ config, pool, metrics, logger: componentLogger(logger, 'publisher') })
     : undefined;
   if (publisher) {
-    publisher.onFatal = exitOnFatal;
+    exitOnFatal(publisher);
     lifecycle.register(publisher);
     http.addReadinessCheck({ name: 'publisher', check: () => publisher.check() });
   }
@@ -115,9 +120,9 @@ export function createDaemon(config: Config, logger: Logger, options: DaemonOpti
     (source, index) => new WalSource(source, index, config, positions, unifier, metrics, componentLogger(logger, `wal-source:${source.name}`)),
   );
   for (const walSource of walSources) {
-    walSource.onFatal = exitOnFatal;
+    exitOnFatal(walSource);
     lifecycle.register(walSource);
-    http.addReadinessCheck({ name: walSource.name, check: () => walSource.testConnection() });
+    http.addReadinessCheck({ name: walSource.name, check: () => walSource.check() });
   }
   const forgetRequests = config.privacy.forgetTopic
     ? new ForgetRequestConsumer(
@@ -131,12 +136,13 @@ export function createDaemon(config: Config, logger: Logger, options: DaemonOpti
       )
     : undefined;
   if (forgetRequests) {
+    exitOnFatal(forgetRequests);
     lifecycle.register(forgetRequests);
     http.addReadinessCheck({ name: 'forget-requests', check: () => forgetRequests.check() });
   }
 
   http.addReadinessCheck({ name: 'postgres', check: () => pingDatabase(pool) });
-  http.addReadinessCheck({ name: 'kafka', check: () => kafkaSource.testConnection() });
+  http.addReadinessCheck({ name: 'kafka', check: () => kafkaSource.check() });
   http.addReadinessCheck({
     name: 'unifier',
     check: async () => {

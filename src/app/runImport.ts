@@ -84,9 +84,13 @@ export async function runImport(
       const known = new Set([...config.platforms.map((p) => p.name), ...config.walSources.map((s) => s.name)]);
       batches = jsonlBatches(request.file.path, { ...ctx, mapper: mapperFor(platform.mapper), knownPlatforms: known, maxLineBytes: config.kafka.maxMessageBytes }, options);
     }
-    const importer = new Importer(unifier, request.file.sha256, request.file.lines);
+    const importer = new Importer(unifier, request.file.sha256, request.file.lines, batches, (state) => progress.update(state), logger);
+    // The command reports what ended the import (exit code and message); nothing to log here.
+    importer.onFatal = () => undefined;
     onImporter(importer);
-    const summary = await importer.run(batches, (state) => progress.update(state));
+    await importer.start();
+    await importer.finished;
+    const { summary } = importer;
     return { ...summary, resumedAt: Number(resumeAt), rejectsPath: request.rejectsPath, rejectsInFile: keptRejects + rejects.written };
   } finally {
     progress.stop();

@@ -5,7 +5,8 @@ import { SupervisedConsumer } from '../connectors/kafka/SupervisedConsumer.js';
 import { findUndecodable, undecodableKey, undecodableLetter } from '../connectors/kafka/undecodable.js';
 import type { Config } from '../runtime/config.js';
 import { retry, StoppedError } from '../runtime/retry.js';
-import { once, type Component } from '../runtime/lifecycle.js';
+import { Job } from '../runtime/Job.js';
+import { aborted } from '../runtime/sleep.js';
 import type { Logger } from '../runtime/logger.js';
 import { maskEmail } from '../runtime/mask.js';
 import type { Metrics } from '../runtime/metrics.js';
@@ -30,13 +31,11 @@ const CHUNK = 500;
  * decoded is dead-lettered (`undecodable_batch`) after a second probe finds
  * it, then skipped.
  */
-export class ForgetRequestConsumer implements Component {
+export class ForgetRequestConsumer extends Job {
   readonly name = 'forget-requests';
-  readonly stop: () => Promise<void>;
   private readonly supervisor: SupervisedConsumer;
   private readonly admin: Admin;
   private readonly probe: BrokerProbe;
-  private stopping = false;
   private assignment: number[] = [];
   private readonly pendingSeeks = new Map<number, bigint>();
   private readonly suspects = new Map<string, number>();
@@ -47,9 +46,10 @@ export class ForgetRequestConsumer implements Component {
     readonly topic: string,
     private readonly forgetter: Forgetter,
     private readonly deadLetters: DeadLetterSink,
-    private readonly logger: Logger,
+    logger: Logger,
     metrics: Metrics,
   ) {
+    super(logger);
     this.admin = kafka.admin();
     this.probe = new BrokerProbe(kafka);
     this.supervisor = new SupervisedConsumer({
@@ -61,13 +61,6 @@ export class ForgetRequestConsumer implements Component {
       },
       logger,
       metrics,
-    });
-    this.stop = once(async () => {
-      this.stopping = true;
-      // kafkajs' disconnect stops the consumer, waiting for the batch in flight.
-      await this.supervisor.stop();
-      await this.probe.disconnect();
-      await this.admin.disconnect().catch(() => undefined);
     });
   }
 
@@ -100,7 +93,7 @@ export class ForgetRequestConsumer implements Component {
     await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: (payload) => this.handleBatch(consumer, payload) });
   }
 
-  async start(): Promise<void> {
+  protected override async prepare(): Promise<void> {
     if (this.config.kafka.createMissingTopics) {
       const created = await ensureTopics(this.kafka, [this.topic, this.config.kafka.deadLetterTopic], {
         partitions: this.config.kafka.newTopicPartitions,
@@ -109,13 +102,29 @@ export class ForgetRequestConsumer implements Component {
       if (created.length > 0) this.logger.info({ topics: created }, 'created missing topics');
     }
     await this.admin.connect();
-    await this.supervisor.start();
-    this.logger.info({ topic: this.topic }, 'consuming forget requests');
+  }
+
+  protected async run(signal: AbortSignal): Promise<void> {
+    // A consumer that fails for good (a fatal code in the retry table) fails this job.
+    const consumerFailed = new Promise<void>((_, reject) => (this.supervisor.onFatal = reject));
+    try {
+      await this.supervisor.start();
+      this.logger.info({ topic: this.topic }, 'consuming forget requests');
+      await Promise.race([consumerFailed, aborted(signal)]);
+    } finally {
+      // kafkajs' stop waits for the batch in flight.
+      await this.supervisor.stop();
+    }
+  }
+
+  protected override async cleanup(): Promise<void> {
+    await this.probe.disconnect();
+    await this.admin.disconnect().catch(() => undefined);
   }
 
   /** Readiness: the consumer runs (not crashed, not restarting). */
-  async check(): Promise<void> {
-    this.supervisor.check();
+  protected override async readiness(): Promise<void> {
+    await this.supervisor.check();
   }
 
   /** See KafkaSource: the same search, without Postgres positions (the group's committed offsets say where it stands). */

@@ -1,5 +1,4 @@
 import pg from 'pg';
-import { toCustsyncError } from '../runtime/errors.js';
 import type { Logger } from '../runtime/logger.js';
 import { sleep } from '../runtime/sleep.js';
 
@@ -8,7 +7,7 @@ import { sleep } from '../runtime/sleep.js';
  * across custsync instances: the leader holds a session-level advisory lock
  * on a dedicated connection for as long as it works. When its process dies
  * the session ends, Postgres releases the lock, and a standby polling every
- * `pollMs` takes over.
+ * `pollMs` takes over. The leader-term loop (leaderTerms.ts) drives it.
  */
 
 /** The two int4 keys of a job's lock: a namespace per kind of job and a 31-bit FNV-1a hash of its name. */
@@ -44,41 +43,40 @@ export interface Leadership {
   release(): Promise<void>;
 }
 
-/** Polls for the lock until it is granted, or resolves null when `signal` aborts. Connection failures are retried. */
-export async function acquireLeadership(options: AdvisoryLeaderOptions, signal: AbortSignal): Promise<Leadership | null> {
-  let announced = false;
-  let failures = 0;
-  while (!signal.aborted) {
-    const client = new pg.Client({
-      connectionString: options.databaseUrl,
-      application_name: options.applicationName,
-      keepAlive: true,
-      connectionTimeoutMillis: 5_000,
-    });
-    const lost = new Promise<Error>((resolve) => {
-      client.on('error', (err) => resolve(err));
-      client.on('end', () => resolve(new Error(`the leadership connection of ${options.applicationName} closed`)));
-    });
-    try {
-      await client.connect();
-      failures = 0;
-      while (!signal.aborted) {
-        const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS locked', options.keys);
-        if (rows[0]?.locked) return { client, lost, release: () => client.end().catch(() => undefined) };
-        options.onStandby?.();
-        if (!announced) {
-          announced = true;
-          const leader = (await options.describeLeader?.(client).catch(() => ({}))) ?? {};
-          options.logger.info(leader, options.standbyMessage);
-        }
-        await sleep(options.pollMs, signal);
+/**
+ * Polls for the lock until it is granted, or resolves null when `signal`
+ * aborts. A connection or query failure rejects (the connection closed): the
+ * caller's retry decides when to try again.
+ */
+export async function waitForLeadership(options: AdvisoryLeaderOptions, signal: AbortSignal, announce: { standby: boolean } = { standby: false }): Promise<Leadership | null> {
+  if (signal.aborted) return null;
+  const client = new pg.Client({
+    connectionString: options.databaseUrl,
+    application_name: options.applicationName,
+    keepAlive: true,
+    connectionTimeoutMillis: 5_000,
+  });
+  const lost = new Promise<Error>((resolve) => {
+    client.on('error', (err) => resolve(err));
+    client.on('end', () => resolve(new Error(`the leadership connection of ${options.applicationName} closed`)));
+  });
+  try {
+    await client.connect();
+    while (!signal.aborted) {
+      const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS locked', options.keys);
+      if (rows[0]?.locked) return { client, lost, release: () => client.end().catch(() => undefined) };
+      options.onStandby?.();
+      if (!announce.standby) {
+        announce.standby = true;
+        const leader = (await options.describeLeader?.(client).catch(() => ({}))) ?? {};
+        options.logger.info(leader, options.standbyMessage);
       }
-    } catch (err) {
-      failures += 1;
-      options.logger.warn({ err: toCustsyncError(err).message, attempt: failures }, 'leadership polling failed; retrying');
-      await sleep(Math.min(500 * 2 ** (failures - 1), 10_000), signal);
+      await sleep(options.pollMs, signal);
     }
+  } catch (err) {
     await client.end().catch(() => undefined);
+    throw err;
   }
+  await client.end().catch(() => undefined);
   return null;
 }

@@ -63,6 +63,8 @@ export async function retry<T>(options: RetryOptions, work: (attempt: Attempt) =
       const error = toCustsyncError(err);
       const policy = RETRY_POLICY[error.code];
       if (policy.fatal || (bounded && (!policy.retriable || n >= (options.maxAttempts ?? 1)))) throw error;
+      // A failure while stopping is the stop's doing (a connection closed under the work): not worth a retry or a log line.
+      if (!bounded && stopped()) throw new StoppedError();
       failures += 1;
       const delay = backoffMs(error.code, failures);
       await options.onFailure?.(error, failures, delay);

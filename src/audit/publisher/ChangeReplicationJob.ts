@@ -4,6 +4,7 @@ import type { Metrics } from '../../runtime/metrics.js';
 import { emitHeartbeat, readSlot, type Queryable } from '../../replication/slots.js';
 import { ReplicationStream, type WalTransaction } from '../../replication/stream.js';
 import { sleep } from '../../runtime/sleep.js';
+import { TransactionQueue } from '../../replication/TransactionQueue.js';
 import { assembleEvents } from './assemble.js';
 import { digestTransaction, type TransactionDigest } from './digest.js';
 import { EventEncoder, type EncodedEvents } from './encode.js';
@@ -39,6 +40,8 @@ export interface ChangeReplicationJobDeps {
   resolver: LookupResolver;
   metrics: Metrics;
   logger: Logger;
+  /** Told once the slot streams (the term works). */
+  onStreaming?: () => void;
 }
 
 interface Queued {
@@ -73,9 +76,8 @@ interface Sent {
  * the slot: the same events, with the same ids, are published again.
  */
 export class ChangeReplicationJob {
-  private readonly queue: Queued[] = [];
-  private queuedChanges = 0;
-  private wake: () => void = () => undefined;
+  /** Transactions decoded and not yet acknowledged by Kafka hold the stream back above maxQueuedChanges. */
+  private readonly queue: TransactionQueue<Queued>;
   private stream: ReplicationStream | undefined;
   /** Groups handed to the writer and not yet acknowledged, oldest first. */
   private readonly unacknowledged: Sent[] = [];
@@ -85,7 +87,9 @@ export class ChangeReplicationJob {
   constructor(
     private readonly options: ChangeReplicationJobOptions,
     private readonly deps: ChangeReplicationJobDeps,
-  ) {}
+  ) {
+    this.queue = new TransactionQueue({ pauseAbove: options.maxQueuedChanges, resumeAt: options.maxQueuedChanges / 2 });
+  }
 
   /** How long the oldest group handed to Kafka has been waiting for its acknowledgement (0 when none waits). */
   get busyMs(): number {
@@ -108,7 +112,7 @@ export class ChangeReplicationJob {
     const onAbort = () => inner.abort();
     signal.addEventListener('abort', onAbort, { once: true });
     if (signal.aborted) inner.abort();
-    inner.signal.addEventListener('abort', () => this.wake(), { once: true });
+    inner.signal.addEventListener('abort', () => this.queue.wake(), { once: true });
     const stream = new ReplicationStream(
       {
         connection: { connectionString: this.options.databaseUrl, application_name: 'custsync-publisher-wal' },
@@ -123,9 +127,11 @@ export class ChangeReplicationJob {
       { onTransaction: (tx) => this.enqueue(tx) },
     );
     this.stream = stream;
+    this.queue.attach(stream);
     stream.done.catch(fail);
     try {
       await stream.start();
+      this.deps.onStreaming?.();
       const heartbeats = this.heartbeats(inner.signal).catch(fail);
       await this.publishLoop(inner.signal).catch(fail);
       await heartbeats;
@@ -146,10 +152,7 @@ export class ChangeReplicationJob {
     }
     // A snapshot batch carries its customers in one message: each weighs like a changed row.
     const changes = tx.changes.length + digest.snapshot.size;
-    this.queue.push({ digest, changes });
-    this.queuedChanges += changes;
-    if (this.queuedChanges > this.options.maxQueuedChanges) this.stream?.pause();
-    this.wake();
+    this.queue.push({ digest, changes }, changes);
   }
 
   /**
@@ -169,7 +172,7 @@ export class ChangeReplicationJob {
       while (!signal.aborted && !failure) {
         next ??= this.prepare();
         if (!next) {
-          await new Promise<void>((resolve) => (this.wake = resolve));
+          await this.queue.waitForWork();
           continue;
         }
         const { group, lookups } = next;
@@ -187,7 +190,7 @@ export class ChangeReplicationJob {
           .then(() => (failure ? undefined : this.acknowledge(sent)))
           .catch((error: unknown) => {
             failure ??= { error };
-            this.wake();
+            this.queue.wake();
           });
       }
     } finally {
@@ -224,23 +227,11 @@ export class ChangeReplicationJob {
   /** Takes the next group off the queue and sends its lookups; undefined when nothing is queued. */
   private prepare(): Prepared | undefined {
     if (this.queue.length === 0) return undefined;
-    const group = this.takeGroup();
+    // Whole transactions, about `maxBatchEvents` customers' worth (at least one transaction).
+    const group = this.queue.take(this.options.maxBatchEvents, (q) => Math.max(q.digest.customers.size + q.digest.snapshot.size, 1)).items;
     const lookups = this.deps.resolver.forGroup(group.map((q) => q.digest));
     lookups.catch(() => undefined); // awaited by the loop, unless the term ends first
     return { group, lookups };
-  }
-
-  /** Whole transactions, about `maxBatchEvents` customers' worth (at least one transaction). */
-  private takeGroup(): Queued[] {
-    let customers = 0;
-    let count = 0;
-    for (const queued of this.queue) {
-      const size = Math.max(queued.digest.customers.size + queued.digest.snapshot.size, 1);
-      if (count > 0 && customers + size > this.options.maxBatchEvents) break;
-      customers += size;
-      count += 1;
-    }
-    return this.queue.splice(0, count);
   }
 
   /** The group's events, serialized as each transaction is assembled. */
@@ -266,8 +257,7 @@ export class ChangeReplicationJob {
     this.stream?.acknowledge(sent.endLsn);
     this.published += sent.events;
     for (const [op, count] of Object.entries(sent.byOp)) if (count > 0) this.deps.metrics.changeEventsPublished.inc({ op }, count);
-    this.queuedChanges -= sent.changes;
-    if (this.queuedChanges <= this.options.maxQueuedChanges / 2) this.stream?.resume();
+    this.queue.release(sent.changes);
   }
 
   /** Heartbeat messages keep the slot moving on an idle database; the slot's lag is measured at the same pace. */
@@ -286,7 +276,7 @@ export class ChangeReplicationJob {
       } else if (now - this.lastLagLog >= this.options.lagLogIntervalMs) {
         this.lastLagLog = now;
         this.deps.logger.info(
-          { slot: slotName, lagBytes: slot.lagBytes, confirmedLsn: slot.confirmedFlushLsn, eventsPublished: this.published, queuedChanges: this.queuedChanges },
+          { slot: slotName, lagBytes: slot.lagBytes, confirmedLsn: slot.confirmedFlushLsn, eventsPublished: this.published, queuedChanges: this.queue.weight },
           'change publisher: slot lag',
         );
       }

@@ -11,6 +11,7 @@ import { BrokerProbe } from './brokerProbe.js';
 import { decodeMessage, type DecodeContext } from './decode.js';
 import { lagMessages, LagMonitor } from './LagMonitor.js';
 import { judgePosition } from './positionGuard.js';
+import { aborted } from '../../runtime/sleep.js';
 import { SupervisedConsumer } from './SupervisedConsumer.js';
 import { formatTopicId } from './wire.js';
 import { storedKey, streams, type PositionStore } from '../../unifier/PositionStore.js';
@@ -54,10 +55,12 @@ export class KafkaSource extends SourceConnector {
   readonly name = 'kafka-source';
   private readonly admin: Admin;
   private readonly probe: BrokerProbe;
-  private readonly supervisor: SupervisedConsumer;
+  /** The consumer of the current routing; a reload that changes topics replaces it. */
+  private supervisor: SupervisedConsumer;
   private readonly lag: LagMonitor;
   private contexts: Map<string, DecodeContext>;
   private idle = false;
+  private consumerFailed: (err: unknown) => void = () => undefined;
   private reconfiguring: Promise<void> = Promise.resolve();
   /** The partitions of the last assignment, kept while the consumer restarts (lag, crash isolation). */
   private assignment = new Map<string, number[]>();
@@ -84,14 +87,7 @@ export class KafkaSource extends SourceConnector {
     this.admin = kafka.admin();
     this.probe = new BrokerProbe(kafka);
     this.contexts = decodeContexts(config);
-    this.supervisor = new SupervisedConsumer({
-      name: this.name,
-      create: () => this.createConsumer(),
-      run: (consumer) => this.runConsumer(consumer),
-      beforeRestart: (error) => this.afterCrash(error),
-      logger,
-      metrics,
-    });
+    this.supervisor = this.newSupervisor();
     this.lag = new LagMonitor({
       admin: this.admin,
       probe: this.probe,
@@ -107,9 +103,22 @@ export class KafkaSource extends SourceConnector {
     return [...this.contexts.keys()];
   }
 
+  private newSupervisor(): SupervisedConsumer {
+    const supervisor = new SupervisedConsumer({
+      name: this.name,
+      create: () => this.createConsumer(),
+      run: (consumer) => this.runConsumer(consumer),
+      beforeRestart: (error) => this.afterCrash(error),
+      logger: this.logger,
+      metrics: this.metrics,
+    });
+    supervisor.onFatal = (err) => this.consumerFailed(err);
+    return supervisor;
+  }
+
   /** Readiness: the consumer runs (not crashed or restarting), no partition is refused, the cluster answers. */
-  async testConnection(): Promise<void> {
-    if (!this.idle) this.supervisor.check();
+  protected override async readiness(): Promise<void> {
+    if (!this.idle) await this.supervisor.check();
     const [refusal] = this.refused.values();
     if (refusal) throw new Error(`${this.refused.size} partition(s) stopped: ${refusal}`);
     await this.admin.describeCluster();
@@ -132,22 +141,28 @@ export class KafkaSource extends SourceConnector {
       this.logger.info({ topics: [...contexts.keys()] }, 'topics or mappers changed: restarting the consumer');
       await this.supervisor.stop();
       this.contexts = contexts;
+      this.supervisor = this.newSupervisor();
       if (!this.stopping) await this.startConsumer();
     });
     return this.reconfiguring;
   }
 
-  protected async connect(): Promise<void> {
+  protected override async prepare(): Promise<void> {
     await this.admin.connect();
   }
 
-  protected async consume(signal: AbortSignal): Promise<void> {
-    await this.startConsumer();
-    this.lag.start();
-    await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
-    await this.reconfiguring;
-    await this.lag.stop();
-    await this.supervisor.stop();
+  protected async run(signal: AbortSignal): Promise<void> {
+    // A consumer that fails for good (a fatal code in the retry table) fails the source.
+    const consumerFailed = new Promise<void>((_, reject) => (this.consumerFailed = reject));
+    try {
+      await this.startConsumer();
+      await this.lag.start();
+      await Promise.race([consumerFailed, aborted(signal)]);
+    } finally {
+      await this.reconfiguring;
+      await this.lag.stop();
+      await this.supervisor.stop();
+    }
   }
 
   private async startConsumer(): Promise<void> {
@@ -200,7 +215,7 @@ export class KafkaSource extends SourceConnector {
     });
   }
 
-  protected async disconnect(): Promise<void> {
+  protected override async cleanup(): Promise<void> {
     await this.probe.disconnect();
     await this.admin.disconnect();
   }

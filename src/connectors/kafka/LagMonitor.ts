@@ -1,5 +1,7 @@
 import type { Admin } from 'kafkajs';
+import { Job } from '../../runtime/Job.js';
 import type { Logger } from '../../runtime/logger.js';
+import { sleep } from '../../runtime/sleep.js';
 import type { Metrics } from '../../runtime/metrics.js';
 import { decodeStoredBatch, type BrokerProbe } from './brokerProbe.js';
 import { scanBatches } from './wire.js';
@@ -31,41 +33,33 @@ export function lagMessages(highWatermark: bigint, next: bigint): number {
  * `custsync_consumer_lag_messages` and `custsync_consumer_lag_seconds`, the
  * age of the oldest message not applied yet (0 when caught up).
  */
-export class LagMonitor {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+export class LagMonitor extends Job {
+  readonly name = 'lag-monitor';
   private labels = new Set<string>();
   private failing = false;
 
-  constructor(private readonly deps: LagMonitorDeps) {}
-
-  start(): void {
-    this.timer = setInterval(() => void this.tick(), this.deps.intervalMs);
-    this.timer.unref();
-    void this.tick();
+  constructor(private readonly deps: LagMonitorDeps) {
+    super(deps.logger);
   }
 
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    await this.running;
+  /** Measures at once, then every `intervalMs` until stopped. */
+  protected async run(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      await this.tick();
+      await sleep(this.deps.intervalMs, signal);
+    }
   }
 
-  private tick(): Promise<void> {
-    this.running ??= this.refresh()
-      .then(() => {
-        if (this.failing) this.deps.logger.info('consumer lag measured again');
-        this.failing = false;
-      })
-      .catch((err: unknown) => {
-        // Kafka or Postgres away: the gauges keep their last values, readiness reports the outage.
-        if (!this.failing) this.deps.logger.warn({ err: (err as Error).message }, 'could not measure consumer lag; retrying on the next tick');
-        this.failing = true;
-      })
-      .finally(() => {
-        this.running = undefined;
-      });
-    return this.running;
+  private async tick(): Promise<void> {
+    try {
+      await this.refresh();
+      if (this.failing) this.logger.info('consumer lag measured again');
+      this.failing = false;
+    } catch (err) {
+      // Kafka or Postgres away: the gauges keep their last values, readiness reports the outage.
+      if (!this.failing) this.logger.warn({ err: (err as Error).message }, 'could not measure consumer lag; retrying on the next tick');
+      this.failing = true;
+    }
   }
 
   /** One measurement of every owned partition. */

@@ -1,14 +1,13 @@
 import pg from 'pg';
 import type { Config, WalSourceConfig, WalTableConfig } from '../../runtime/config.js';
-import { CustsyncError, toCustsyncError } from '../../runtime/errors.js';
+import { CustsyncError } from '../../runtime/errors.js';
 import type { Logger } from '../../runtime/logger.js';
 import type { Metrics } from '../../runtime/metrics.js';
 import { checkLogicalReplication, ensurePublication, readSlot, type SlotInfo } from '../../replication/slots.js';
-import { sleep } from '../../runtime/sleep.js';
 import type { RecordSink } from '../../contract.js';
-import { StoppedError } from '../../runtime/retry.js';
 import { SourceConnector } from '../Connector.js';
-import { acquireLeadership, advisoryLockKeys } from '../../replication/advisoryLeader.js';
+import { advisoryLockKeys } from '../../replication/advisoryLeader.js';
+import { leadTerms } from '../../replication/leaderTerms.js';
 import { rowIncoming } from './rowMapping.js';
 import { createSlotWithSnapshot } from './initialSnapshot.js';
 import { checkSourceTables, dropLeftoverSlot, tableRef } from './sourceDatabase.js';
@@ -32,7 +31,6 @@ export class WalSource extends SourceConnector {
   readonly name: string;
   readonly tables: ReadonlyMap<string, WalTableConfig>;
   private problem: Error | null = null;
-  private failures = 0;
 
   constructor(
     readonly source: WalSourceConfig,
@@ -50,49 +48,32 @@ export class WalSource extends SourceConnector {
   }
 
   /** Readiness: fails while the source cannot be read (a standby is ready). */
-  async testConnection(): Promise<void> {
+  protected override async readiness(): Promise<void> {
     if (this.problem) throw this.problem;
   }
 
-  /** Nothing to do up front: the loop connects, so an unreachable source does not hold up start-up. */
-  protected async connect(): Promise<void> {}
-
-  protected async disconnect(): Promise<void> {}
-
-  protected async consume(signal: AbortSignal): Promise<void> {
-    while (!signal.aborted) {
-      const lock = await acquireLeadership(
-        {
-          databaseUrl: this.config.database.url,
-          keys: advisoryLockKeys(WAL_SOURCE_LOCK_NAMESPACE, this.source.slotName),
-          applicationName: `custsync-wal-source:${this.source.slotName}`,
-          pollMs: STANDBY_POLL_MS,
-          logger: this.logger,
-          standbyMessage: 'standby: another instance reads this WAL source',
+  /** Nothing to do up front (no `prepare`): the loop connects, so an unreachable source does not hold up start-up. */
+  protected async run(signal: AbortSignal): Promise<void> {
+    await leadTerms(
+      {
+        what: 'WAL source',
+        databaseUrl: this.config.database.url,
+        keys: advisoryLockKeys(WAL_SOURCE_LOCK_NAMESPACE, this.source.slotName),
+        applicationName: `custsync-wal-source:${this.source.slotName}`,
+        pollMs: STANDBY_POLL_MS,
+        logger: this.logger,
+        standbyMessage: 'standby: another instance reads this WAL source',
+        onFailure: (error) => {
+          this.problem = error;
         },
-        signal,
-      );
-      if (!lock) return;
-      try {
-        await this.lead(signal, lock.lost);
-        return;
-      } catch (err) {
-        if (err instanceof StoppedError) return;
-        const error = toCustsyncError(err);
-        if (!error.retriable) throw error;
-        this.failures += 1;
-        this.problem = error;
-        const delay = Math.min(1_000 * 2 ** Math.min(this.failures - 1, 5), 30_000);
-        this.logger.error({ code: error.code, err: error.message, attempt: this.failures, delayMs: delay }, 'WAL source failed; reconnecting');
-        await sleep(delay, signal);
-      } finally {
-        await lock.release();
-      }
-    }
+      },
+      signal,
+      (leadership, termSignal, healthy) => this.lead(termSignal, leadership.lost, healthy),
+    );
   }
 
   /** As the instance holding the lock: check the source, snapshot if needed, then stream until stopped. */
-  private async lead(signal: AbortSignal, lockLost: Promise<Error>): Promise<void> {
+  private async lead(signal: AbortSignal, lockLost: Promise<Error>, healthy: () => void): Promise<void> {
     const { source } = this;
     const db = new pg.Client({ connectionString: source.databaseUrl, application_name: `custsync-${this.name}`, connectionTimeoutMillis: 5_000 });
     const dbLost = new Promise<Error>((resolve) => db.on('error', resolve));
@@ -120,8 +101,6 @@ export class WalSource extends SourceConnector {
         );
       }
       if (!slot) throw this.slotLost();
-      this.problem = null;
-      this.failures = 0;
       await streamTransactions({
         source,
         tables: this.tables,
@@ -134,6 +113,10 @@ export class WalSource extends SourceConnector {
         logger: this.logger,
         deliver: (batch, acknowledge) => this.deliver(batch, acknowledge, {}),
         signal,
+        onStreaming: () => {
+          this.problem = null;
+          healthy();
+        },
       });
     } finally {
       await db.end().catch(() => undefined);

@@ -39,15 +39,3 @@ export function transactionItems(tx: WalTransaction, source: WalSourceConfig, ta
   });
   return out;
 }
-
-/** The first whole transactions holding at most `maxRows` changes (always at least one transaction). */
-export function takeWholeTransactions<T extends { changes: readonly unknown[] }>(queue: T[], maxRows: number): T[] {
-  let rows = 0;
-  let count = 0;
-  for (const tx of queue) {
-    if (count > 0 && rows + tx.changes.length > maxRows) break;
-    rows += tx.changes.length;
-    count += 1;
-  }
-  return queue.splice(0, count);
-}

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { WalSourceConfig } from '../../../src/runtime/config.js';
 import type { WalChange, WalTransaction } from '../../../src/replication/stream.js';
 import { walAdvance } from '../../../src/unifier/PositionStore.js';
-import { takeWholeTransactions, tablesByName, transactionItems } from '../../../src/connectors/wal/transactions.js';
+import { tablesByName, transactionItems } from '../../../src/connectors/wal/transactions.js';
 
 const source = WalSourceConfig.parse({
   name: 'legacy-app',
@@ -50,14 +50,5 @@ describe('WAL transactions to unifier batches', () => {
 
   it('advances the slot stream past the commit LSN', () => {
     expect(walAdvance('s', '0/10')).toEqual({ stream: 'wal:s', partition: 0, next: 17n });
-  });
-
-  it('batches whole transactions only, at least one even when it is larger than the batch', () => {
-    const sized = (n: number) => ({ changes: Array.from({ length: n }) });
-    const queue = [sized(3), sized(4), sized(1), sized(10), sized(2)];
-    expect(takeWholeTransactions(queue, 8).map((t) => t.changes.length)).toEqual([3, 4, 1]);
-    expect(takeWholeTransactions(queue, 8).map((t) => t.changes.length)).toEqual([10]);
-    expect(takeWholeTransactions(queue, 8).map((t) => t.changes.length)).toEqual([2]);
-    expect(queue).toEqual([]);
   });
 });
