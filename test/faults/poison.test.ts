@@ -5,9 +5,9 @@ import pg from 'pg';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scanBatches } from '../../src/connectors/kafka/wire.js';
-import { priorityRules } from '../../src/unifier/priorities.js';
 import { genericEvents, keyOf, normalizedGeneric } from '../helpers/generic.js';
-import { auditByEmail, expectedState } from '../helpers/model.js';
+import { expectedState } from '../helpers/oracle.js';
+import { auditByEmail } from '../helpers/state.js';
 import { readState } from '../helpers/state.js';
 import { DaemonProcess } from './helpers/daemon.js';
 import { faultKafka, highWatermarks, readTopicFully } from './helpers/kafka.js';
@@ -121,7 +121,7 @@ describe('a poison message amid 10,000 events', () => {
     expect(await stored()).toBe(high);
 
     // Every event but the poison, exactly as the model applies them.
-    const expected = expectedState(events.map((e) => normalizedGeneric(e)), priorityRules(platforms, 1_000));
+    const expected = expectedState(events.map((e) => normalizedGeneric(e)), { platforms, operatorPriority: 1_000 });
     const state = await readState(pool);
     expect(state.customers).toEqual(expected.customers);
     const trails = auditByEmail(state.audit);
