@@ -10,7 +10,8 @@ import { spawnDaemon, testConfig, waitUntil, writeConfig, type SpawnedDaemon } f
 import { testEngine } from '../helpers/engine.js';
 import { createTopics, randomTopic, testKafka } from '../helpers/kafka.js';
 import { record } from '../helpers/records.js';
-import { collectTopic, dropSlotsOf, randomSlotName } from '../helpers/replication.js';
+import { collectTopic, randomSlotName } from '../helpers/replication.js';
+import { dropSlotsOf } from '../helpers/db.js';
 
 const ROUNDS = 100;
 const PEOPLE = 200;

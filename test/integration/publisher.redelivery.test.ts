@@ -15,7 +15,8 @@ import { waitUntil } from '../helpers/daemon.js';
 import { silentLogger, testEngine } from '../helpers/engine.js';
 import { createTopics, randomTopic, testKafka } from '../helpers/kafka.js';
 import { record } from '../helpers/records.js';
-import { collectTopic, dropSlotsOf, randomSlotName } from '../helpers/replication.js';
+import { collectTopic, randomSlotName } from '../helpers/replication.js';
+import { dropSlotsOf } from '../helpers/db.js';
 
 /**
  * Writes to Kafka, then fails on the chosen write as if the process died

@@ -12,7 +12,8 @@ import { testConfig, waitUntil, writeConfig } from '../helpers/daemon.js';
 import { silentLogger, testEngine } from '../helpers/engine.js';
 import { createTopics, randomTopic, testKafka } from '../helpers/kafka.js';
 import { record } from '../helpers/records.js';
-import { collectTopic, dropSlotsOf, randomSlotName, startLeadingPublisher, type TopicMessage } from '../helpers/replication.js';
+import { collectTopic, randomSlotName, startLeadingPublisher, type TopicMessage } from '../helpers/replication.js';
+import { dropSlotsOf } from '../helpers/db.js';
 
 const PEOPLE = 30;
 

@@ -13,7 +13,8 @@ import { testConfig, waitUntil } from '../helpers/daemon.js';
 import { silentLogger, testEngine } from '../helpers/engine.js';
 import { createTopics, randomTopic, testKafka } from '../helpers/kafka.js';
 import { record } from '../helpers/records.js';
-import { collectTopic, dropSlotsOf, randomSlotName, startLeadingPublisher, type TopicMessage } from '../helpers/replication.js';
+import { collectTopic, randomSlotName, startLeadingPublisher, type TopicMessage } from '../helpers/replication.js';
+import { dropSlotsOf } from '../helpers/db.js';
 
 describe('change-event publisher (real Postgres WAL, real Kafka)', () => {
   let db: TestDatabase;

@@ -6,10 +6,11 @@ import { checkSourceTables } from '../../src/connectors/wal/sourceDatabase.js';
 import { createDaemon, type Daemon } from '../../src/app/daemon.js';
 import { parseConfig } from '../../src/app/loadConfig.js';
 import { admin, freshDatabase, type TestDatabase } from '../helpers/db.js';
-import { readTopic, spawnDaemon, testConfig, waitUntil, writeConfig, type SpawnedDaemon } from '../helpers/daemon.js';
+import { spawnDaemon, testConfig, waitUntil, writeConfig, type SpawnedDaemon } from '../helpers/daemon.js';
 import { databaseUrl } from '../helpers/env.js';
 import { createTopics, randomTopic, testKafka } from '../helpers/kafka.js';
 import { readState } from '../helpers/state.js';
+import { readTopic } from '../helpers/kafka.js';
 
 /** The legacy application's database: another database on the same cluster, with a `users` table. */
 interface LegacyDatabase {

@@ -3,9 +3,10 @@ import { mapperFor } from '../../../src/connectors/mappers/registry.js';
 import { DEFAULT_NORMALIZE_OPTIONS, normalizeRecord, type NormalizedRecord } from '../../../src/unifier/normalize/index.js';
 import type { PlatformSpec } from '../../helpers/daemon.js';
 import { expectedState } from '../../helpers/oracle.js';
-import { faultId, type ReadMessage } from './kafka.js';
+import { faultId } from './kafka.js';
 import type { Outgoing } from './messages.js';
 import { routeOf } from './platforms.js';
+import type { ReadMessage } from '../../helpers/kafka.js';
 
 /** Where a source message is: `topic/partition/offset`. */
 export function originKey(topic: string, partition: number | string, offset: bigint | string): string {
