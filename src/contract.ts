@@ -87,7 +87,7 @@ export function isField(field: string): field is Field {
 /**
  * Where a record came from, precise enough to resume after it. Every kind
  * maps to a (stream, partition, ordinal) triple in `custsync.source_positions`
- * (see `positionKey`), stored in the same transaction as the data.
+ * (see `positionKey` in src/unifier/PositionStore.ts), stored in the same transaction as the data.
  */
 export const KafkaPosition = z.object({
   kind: z.literal('kafka'),
