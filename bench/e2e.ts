@@ -1,3 +1,5 @@
+import type { DeadLetter } from '../src/contract.js';
+import type { Incoming } from '../src/contract.js';
 /**
  * `npm run bench` — the whole daemon end to end on the real broker and the
  * real Postgres. Prints:
@@ -17,14 +19,14 @@ import { join, resolve } from 'node:path';
 import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
 import { pino } from 'pino';
 import { stringify } from 'yaml';
-import type { DeadLetter } from '../src/connectors/deadLetters.js';
 import { decodeMessage, type DecodeContext } from '../src/connectors/kafka/decode.js';
 import { mapperFor } from '../src/connectors/mappers/registry.js';
 import { Metrics } from '../src/runtime/metrics.js';
 import { BatchEngine } from '../src/unifier/engine/BatchEngine.js';
 import { DEFAULT_NORMALIZE_OPTIONS } from '../src/unifier/normalize/index.js';
 import { priorityRules } from '../src/unifier/priorities.js';
-import { Unifier, type Incoming } from '../src/unifier/Unifier.js';
+import { Unifier } from '../src/unifier/Unifier.js';
+import { PositionStore } from '../src/unifier/PositionStore.js';
 import { benchEvents } from './data.js';
 import { brokerCpuMs, cpuBudgetLine, postgresCpuMs, processCpuMs } from './cpu.js';
 import { benchDatabase, rate } from './db.js';
@@ -115,7 +117,7 @@ async function main(): Promise<void> {
     const rules = priorityRules(BENCH_PLATFORMS.map((p) => ({ name: p, priority: PRIORITIES[p] })), 1_000);
     const engine = new BatchEngine(unifierDb.pool, rules, pino({ level: 'silent' }), { maxAttempts: 5 });
     const letters: DeadLetter[] = [];
-    const unifier = new Unifier(unifierDb.pool, engine, { send: async (l) => void letters.push(...l) }, new Metrics(), pino({ level: 'silent' }), DEFAULT_NORMALIZE_OPTIONS);
+    const unifier = new Unifier(new PositionStore(unifierDb.pool), engine, { send: async (l) => void letters.push(...l) }, new Metrics(), pino({ level: 'silent' }), DEFAULT_NORMALIZE_OPTIONS);
     const contexts = new Map<string, DecodeContext>(
       BENCH_PLATFORMS.map((p) => [topicOf(p), { platform: p, mapper: mapperFor(MAPPER[p]), knownPlatforms: new Set(BENCH_PLATFORMS), maxMessageBytes: 1_048_576 }]),
     );

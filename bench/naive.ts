@@ -1,7 +1,7 @@
 import type pg from 'pg';
-import { ADDRESS_FIELDS, CUSTOMER_FIELDS } from '../src/unifier/fields.js';
+import { ADDRESS_FIELDS, CUSTOMER_FIELDS } from '../src/contract.js';
 import type { NormalizedRecord } from '../src/unifier/normalize/index.js';
-import { positionKey } from '../src/unifier/positions.js';
+import { positionKey } from '../src/unifier/PositionStore.js';
 import type { PriorityRules } from '../src/unifier/priorities.js';
 import { decodeProvenance, encodeProvenance } from '../src/unifier/provenanceJson.js';
 import { emptyValues, foldRecords } from '../src/unifier/survivorship.js';

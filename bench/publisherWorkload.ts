@@ -3,7 +3,7 @@ import { pino } from 'pino';
 import { BatchEngine } from '../src/unifier/engine/BatchEngine.js';
 import { DEFAULT_NORMALIZE_OPTIONS, normalizeRecord, type NormalizedRecord } from '../src/unifier/normalize/index.js';
 import { priorityRules } from '../src/unifier/priorities.js';
-import { SourceRecord } from '../src/unifier/SourceRecord.js';
+import { SourceRecord } from '../src/contract.js';
 
 /**
  * The publisher benchmark's writes: `create` (before the slots exist) and

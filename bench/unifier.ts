@@ -17,7 +17,7 @@ import type { StatementStats } from '../src/unifier/engine/statements.js';
 import { BEGIN_AS_ENGINE } from '../src/unifier/engine/sql.js';
 import { DEFAULT_NORMALIZE_OPTIONS, normalizeRecord, type NormalizedRecord } from '../src/unifier/normalize/index.js';
 import { priorityRules } from '../src/unifier/priorities.js';
-import { SourceRecord } from '../src/unifier/SourceRecord.js';
+import { SourceRecord } from '../src/contract.js';
 import { benchEvents, type BenchEvent } from './data.js';
 import { benchDatabase, rate } from './db.js';
 import { breakdown, cpuLine, READ_STATEMENTS, runEngine, summary, type EngineRun } from './engineRuns.js';

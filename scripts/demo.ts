@@ -11,7 +11,7 @@ import { resolve } from 'node:path';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import pg from 'pg';
 import { stringify } from 'yaml';
-import { formatTable, type Row } from '../src/audit/reports/format.js';
+import { formatTable, type Row } from '../src/reports/format.js';
 import { registerKafkaCodecs } from '../src/connectors/kafka/codecs.js';
 
 const ROOT = resolve(import.meta.dirname, '..');

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The whole test suite: starts the services it needs (and stops them again if
+# The whole test suite: checks the layering of src/ (scripts/check-layers.mjs,
+# before anything starts), starts the services it needs (and stops them again if
 # it started them), builds (some tests run the built CLI), runs the unit and
 # integration tests, then the reliability suite (docs/reliability.md), which
 # starts and stops services of its own.
@@ -11,6 +12,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 if [[ ! -d node_modules ]]; then
   npm ci --no-audit --no-fund --loglevel=error
 fi
+
+node scripts/check-layers.mjs
 
 started=0
 if ! bash scripts/services.sh status >/dev/null 2>&1; then

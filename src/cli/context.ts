@@ -1,4 +1,4 @@
-import { loadConfig, DEFAULT_CONFIG_PATH } from '../runtime/loadConfig.js';
+import { loadConfig, DEFAULT_CONFIG_PATH } from '../app/loadConfig.js';
 import type { Config } from '../runtime/config.js';
 import { createLogger, type Logger } from '../runtime/logger.js';
 import { postgresEndpoint, type Endpoints } from '../runtime/unavailable.js';

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, Option } from 'commander';
-import { OUTPUT_FORMATS, type OutputFormat } from '../audit/reports/format.js';
+import { OUTPUT_FORMATS, type OutputFormat } from '../reports/format.js';
 
 /** Options shared by the commands that print rows (report, duplicates, merge). */
 

@@ -1,57 +1,31 @@
-import type { Component } from '../runtime/lifecycle.js';
-import { once } from '../runtime/lifecycle.js';
+import type { DeliveryHooks, IngestBatch, IngestResult, PreparedBatch, RecordSink } from '../contract.js';
+import { Job } from '../runtime/Job.js';
 import type { Logger } from '../runtime/logger.js';
-import type { IngestBatch, IngestResult, PreparedBatch, RetryHooks, Unifier } from '../unifier/Unifier.js';
 
 /**
- * The contract every source shares (Kafka topics, WAL slots, import files):
- * it turns its input into batches of records with their positions, hands each
- * batch to the unifier (one Postgres transaction that also stores the
- * positions) and only then acknowledges the batch to the source.
- *
- * Subclasses implement connect / consume / disconnect / testConnection; this
- * base owns start and stop: `stop()` is idempotent, aborts the signal the
- * consume loop watches, waits for the batch in flight, then disconnects.
+ * The base every source shares (Kafka topics, WAL slots, import files): a
+ * Job (start/stop/abort, readiness, onFatal) that turns its input into
+ * batches of records with their positions, hands each batch to the unifier
+ * (one Postgres transaction that also stores the positions) and only then
+ * acknowledges the batch to the source. Subclasses implement `run` (and, as
+ * they need, `prepare`, `cleanup`, `readiness`).
  */
-export abstract class SourceConnector implements Component {
-  abstract readonly name: string;
-  private readonly abortController = new AbortController();
-  private consuming: Promise<void> | undefined;
-  readonly stop: () => Promise<void>;
-
+export abstract class SourceConnector extends Job {
   protected constructor(
-    protected readonly unifier: Unifier,
-    protected readonly logger: Logger,
+    protected readonly unifier: RecordSink,
+    logger: Logger,
   ) {
-    this.stop = once(() => this.shutdown());
+    super(logger);
   }
 
-  protected get signal(): AbortSignal {
-    return this.abortController.signal;
+  /**
+   * Whether a batch that keeps failing should stop retrying (StoppedError:
+   * nothing of it is committed, the source delivers it again). Default: as
+   * soon as the source is stopping.
+   */
+  protected giveUpDelivery(): boolean {
+    return this.stopping;
   }
-
-  get stopping(): boolean {
-    return this.abortController.signal.aborted;
-  }
-
-  async start(): Promise<void> {
-    await this.connect();
-    this.consuming = this.consume(this.signal).catch((err: unknown) => {
-      this.logger.fatal({ err }, 'source stopped unexpectedly');
-      this.onFatal(err);
-    });
-  }
-
-  /** Readiness: throws when the source cannot be reached. */
-  abstract testConnection(): Promise<void>;
-
-  /** Called when the consume loop dies on its own; the daemon then exits non-zero. */
-  onFatal: (err: unknown) => void = () => undefined;
-
-  protected abstract connect(): Promise<void>;
-  /** Runs until `signal` aborts; resolves once the batch in flight is committed. */
-  protected abstract consume(signal: AbortSignal): Promise<void>;
-  protected abstract disconnect(): Promise<void>;
 
   /**
    * Applies a batch and then runs `acknowledge` (commit the Kafka offset, ack
@@ -59,10 +33,10 @@ export abstract class SourceConnector implements Component {
    * the positions are already stored with the data, so nothing is lost and the
    * next owner skips what was applied.
    */
-  protected async deliver(batch: IngestBatch | PreparedBatch, acknowledge: () => Promise<void>, hooks: RetryHooks): Promise<IngestResult> {
+  protected async deliver(batch: IngestBatch | PreparedBatch, acknowledge: () => Promise<void>, hooks: DeliveryHooks): Promise<IngestResult> {
     const result = await this.unifier.ingest(batch, {
       ...hooks,
-      shouldStop: () => this.stopping || (hooks.shouldStop?.() ?? false),
+      shouldStop: () => this.giveUpDelivery() || (hooks.shouldStop?.() ?? false),
     });
     try {
       await acknowledge();
@@ -70,11 +44,5 @@ export abstract class SourceConnector implements Component {
       this.logger.warn({ err: (err as Error).message }, 'acknowledging to the source failed; positions are stored in Postgres');
     }
     return result;
-  }
-
-  private async shutdown(): Promise<void> {
-    this.abortController.abort();
-    await this.consuming;
-    await this.disconnect();
   }
 }

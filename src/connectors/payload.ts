@@ -1,8 +1,8 @@
-import { SourceRecord } from '../unifier/SourceRecord.js';
-import type { Incoming } from '../unifier/Unifier.js';
-import type { DeadLetterOrigin, DeadLetterReason } from './deadLetters.js';
+import { SourceRecord } from '../contract.js';
 import { MappingError } from './mappers/errors.js';
 import type { MappedRecord, Mapper, MessageContext } from './mappers/Mapper.js';
+import type { DeadLetterOrigin, DeadLetterReason } from '../contract.js';
+import type { Incoming } from '../contract.js';
 
 /**
  * Pure: one platform payload (a Kafka message value, a line of an import

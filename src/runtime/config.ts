@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
-import { ALL_FIELDS, type Field } from '../unifier/fields.js';
-import { parseDuration } from '../audit/privacy/duration.js';
+import { ALL_FIELDS, type Field } from '../contract.js';
+import { parseDuration } from './duration.js';
 
 /**
  * The operators' configuration file (`config/custsync.example.yaml` documents
@@ -223,7 +223,7 @@ export const UnifierConfig = z
     defaultPhoneCountry: z.string().regex(/^[A-Z]{2}$/).default('BR'),
     /** Priority of `custsync customer update` and of hand edits made in SQL. */
     operatorPriority: Priority.default(1_000),
-    /** Attempts for a batch that hit a deadlock, serialization failure or lost connection. */
+    /** Attempts of a one-shot command's transaction that hit a deadlock, serialization failure or lost connection (the daemon never gives up on a batch). */
     maxAttempts: z.number().int().min(1).max(100).default(8),
   })
   .strict();

@@ -22,5 +22,5 @@ export function createPool(database: Config['database'], logger: Logger, applica
 
 /** Readiness probe: a trivial query with a short deadline. */
 export async function pingDatabase(pool: pg.Pool, timeoutMs = 2_000): Promise<void> {
-  await withTimeout(pool.query('SELECT 1'), timeoutMs, () => new CustsyncError('CUSTSYNC_DB_UNAVAILABLE', `no answer within ${timeoutMs} ms`, { retriable: true }));
+  await withTimeout(pool.query('SELECT 1'), timeoutMs, () => new CustsyncError('CUSTSYNC_DB_UNAVAILABLE', `no answer within ${timeoutMs} ms`));
 }

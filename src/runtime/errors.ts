@@ -1,7 +1,9 @@
+import { RETRY_POLICY } from './retryPolicy.js';
+
 /**
  * Typed, coded errors. A caught `unknown` is normalized once with
- * `toCustsyncError`; whether to retry is decided by `isRetriable`, a pure
- * function of the error, not by scattered checks.
+ * `toCustsyncError`; whether and how to retry is the retry table's decision
+ * for its code (retryPolicy.ts), not scattered checks.
  */
 export type ErrorCode =
   /** The configuration file is missing, unreadable or does not match the schema. */
@@ -37,15 +39,18 @@ export type ErrorCode =
 
 export class CustsyncError extends Error {
   readonly code: ErrorCode;
-  readonly retriable: boolean;
   override readonly cause?: unknown;
 
-  constructor(code: ErrorCode, message: string, options: { retriable?: boolean; cause?: unknown } = {}) {
+  constructor(code: ErrorCode, message: string, options: { cause?: unknown } = {}) {
     super(message);
     this.name = 'CustsyncError';
     this.code = code;
-    this.retriable = options.retriable ?? false;
     this.cause = options.cause;
+  }
+
+  /** Whether a retry may cure it: the retry table's answer for its code (retryPolicy.ts). */
+  get retriable(): boolean {
+    return RETRY_POLICY[this.code].retriable;
   }
 }
 
@@ -59,7 +64,8 @@ export class UserError extends CustsyncError {
 
 /**
  * SQLSTATEs worth retrying the whole transaction for (the set graphile-worker
- * and most Postgres drivers agree on), and connection-level failures.
+ * and most Postgres drivers agree on), and connection-level failures, with
+ * the code whose policy retries them.
  */
 const RETRIABLE_SQLSTATES: ReadonlyMap<string, ErrorCode> = new Map([
   ['40001', 'CUSTSYNC_DB_CONFLICT'], // serialization_failure
@@ -89,24 +95,21 @@ export function toCustsyncError(err: unknown): CustsyncError {
   const code = fieldOf(err, 'code');
   if (typeof code === 'string') {
     const sqlCode = RETRIABLE_SQLSTATES.get(code);
-    if (sqlCode) return new CustsyncError(sqlCode, message, { retriable: true, cause: err });
+    if (sqlCode) return new CustsyncError(sqlCode, message, { cause: err });
     if (RETRIABLE_NODE_CODES.has(code)) {
-      return new CustsyncError('CUSTSYNC_DB_UNAVAILABLE', message, { retriable: true, cause: err });
+      return new CustsyncError('CUSTSYNC_DB_UNAVAILABLE', message, { cause: err });
     }
     if (/^[0-9A-Z]{5}$/.test(code)) return new CustsyncError('CUSTSYNC_DB_ERROR', message, { cause: err });
   }
   // pg reports a dropped connection as a plain Error with these messages.
   if (/Connection terminated|connection timeout|terminating connection|Client has encountered a connection error/i.test(message)) {
-    return new CustsyncError('CUSTSYNC_DB_UNAVAILABLE', message, { retriable: true, cause: err });
+    return new CustsyncError('CUSTSYNC_DB_UNAVAILABLE', message, { cause: err });
   }
   // kafkajs marks its errors with `retriable` (src/errors.js).
   const kafkaRetriable = fieldOf(err, 'retriable');
   const name = fieldOf(err, 'name');
   if (typeof name === 'string' && name.startsWith('KafkaJS')) {
-    return new CustsyncError(kafkaRetriable === false ? 'CUSTSYNC_KAFKA_ERROR' : 'CUSTSYNC_KAFKA_UNAVAILABLE', message, {
-      retriable: kafkaRetriable !== false,
-      cause: err,
-    });
+    return new CustsyncError(kafkaRetriable === false ? 'CUSTSYNC_KAFKA_ERROR' : 'CUSTSYNC_KAFKA_UNAVAILABLE', message, { cause: err });
   }
   return new CustsyncError('CUSTSYNC_INTERNAL', message, { cause: err });
 }

@@ -1,60 +1,20 @@
-import type { Pool } from 'pg';
-import type { DeadLetter, DeadLetterOrigin, DeadLetterSink } from '../connectors/deadLetters.js';
-import { retryUntilStopped } from '../runtime/retry.js';
+import type { DeadLetter, DeadLetterSink, DeliveryHooks, IngestBatch, IngestResult, PreparedBatch, RecordSink } from '../contract.js';
+import { retry, type Attempt } from '../runtime/retry.js';
 import type { Logger } from '../runtime/logger.js';
 import type { Metrics } from '../runtime/metrics.js';
 import type { ApplyResult, BatchEngine } from './engine/BatchEngine.js';
 import { normalizeRecord, type NormalizedRecord, type NormalizeOptions } from './normalize/index.js';
-import { isApplied, positionKey, storedKey, type PositionAdvance } from './positions.js';
-import type { SourceRecord } from './SourceRecord.js';
+import { isApplied, positionKey, type PositionStore } from './PositionStore.js';
 
 /** Skip reasons counted under their own metric label (a change feed's deletes); mappers' free-text reasons count as no_customer_data. */
 const SKIP_LABELS: ReadonlySet<string> = new Set(['source_delete', 'source_truncate', 'source_tombstone', 'not_a_row_change']);
 
-/** One input of a batch as a connector decoded it. */
-
-export type Incoming =
-  | { kind: 'record'; record: SourceRecord; origin: DeadLetterOrigin }
-  /** Could not be decoded, validated or mapped. */
-  | { kind: 'invalid'; letter: DeadLetter }
-  /** Carries no customer data (an event type the mapper ignores). */
-  | { kind: 'skip'; platform: string; reason: string };
-
-export interface IngestBatch {
-  items: readonly Incoming[];
-  /** Positions the batch covers, including messages that were dead-lettered or skipped. */
-  advance: readonly PositionAdvance[];
-}
-
-export { StoppedError } from '../runtime/retry.js';
-
-/**
- * A batch decoded, validated and normalized: pure CPU, done by `prepare` so a
- * source can prepare batch N+1 while Postgres applies batch N.
- */
-export interface PreparedBatch {
-  readonly prepared: true;
+/** A batch decoded, validated and normalized by `prepare`: what `ingest` applies. */
+interface NormalizedBatch extends PreparedBatch {
   records: NormalizedRecord[];
   letters: DeadLetter[];
   skipped: number;
-  advance: readonly PositionAdvance[];
 }
-
-export interface IngestResult extends ApplyResult {
-  deadLettered: number;
-  skipped: number;
-}
-
-export interface RetryHooks {
-  /** Stop retrying (the daemon is stopping, or the partition was revoked). */
-  shouldStop?: () => boolean;
-  /** Called while waiting between attempts (Kafka heartbeats). */
-  onWait?: () => Promise<void>;
-}
-
-const READ_POSITIONS = `
-SELECT stream, partition, next_ordinal::text FROM custsync.source_positions
- WHERE (stream, partition) IN (SELECT * FROM unnest($1::text[], $2::int[]))`;
 
 /**
  * What every connector hands its batches to: normalizes, dead-letters what is
@@ -63,11 +23,11 @@ SELECT stream, partition, next_ordinal::text FROM custsync.source_positions
  * a redelivered batch does not dead-letter again what a committed batch
  * already covered.
  */
-export class Unifier {
+export class Unifier implements RecordSink {
   private failingSince: number | null = null;
 
   constructor(
-    private readonly pool: Pool,
+    private readonly positions: PositionStore,
     private readonly engine: BatchEngine,
     private readonly deadLetters: DeadLetterSink,
     private readonly metrics: Metrics,
@@ -85,7 +45,7 @@ export class Unifier {
   }
 
   /** Normalizes a batch and sorts out what goes to the dead-letter topic: no I/O. */
-  prepare(batch: IngestBatch): PreparedBatch {
+  prepare(batch: IngestBatch): NormalizedBatch {
     const records: NormalizedRecord[] = [];
     const letters: DeadLetter[] = [];
     let skipped = 0;
@@ -108,8 +68,9 @@ export class Unifier {
    * tries again until it succeeds or `hooks.shouldStop()` says to give up
    * (then throws StoppedError and nothing of the batch is committed).
    */
-  async ingest(batch: IngestBatch | PreparedBatch, hooks: RetryHooks = {}): Promise<IngestResult> {
-    const { records, letters, skipped, advance } = 'prepared' in batch ? batch : this.prepare(batch);
+  async ingest(batch: IngestBatch | PreparedBatch, hooks: DeliveryHooks = {}): Promise<IngestResult> {
+    // Only `prepare` makes a PreparedBatch, so one is always a NormalizedBatch.
+    const { records, letters, skipped, advance } = 'prepared' in batch ? (batch as NormalizedBatch) : this.prepare(batch);
     const start = process.hrtime.bigint();
     const pendingLetters = await this.retrying(() => this.notYetCovered(letters), hooks);
     await this.retrying(() => this.deadLetters.send(pendingLetters), hooks);
@@ -118,16 +79,20 @@ export class Unifier {
       this.logger.warn({ platform: letter.platform, reason: letter.reason, path: letter.path, position: letter.origin.position }, `dead-lettered: ${letter.message}`);
     }
     const deadLetters = pendingLetters.map((l) => ({ platform: l.platform, reason: l.reason, position: l.origin.position }));
-    const applied = await this.retrying(() => this.engine.apply({ records, advance, deadLetters }), hooks);
-    this.observe(records, applied, start);
+    let attempts = 1;
+    const applied = await this.retrying((attempt) => {
+      attempts = attempt.n;
+      return this.engine.applyOnce({ records, advance, deadLetters });
+    }, hooks);
+    this.observe(records, applied, attempts, start);
     return { ...applied, deadLettered: pendingLetters.length, skipped };
   }
 
-  private observe(records: readonly NormalizedRecord[], result: ApplyResult, start: bigint): void {
+  private observe(records: readonly NormalizedRecord[], result: ApplyResult, attempts: number, start: bigint): void {
     this.metrics.batchSize.observe(records.length);
     this.metrics.batchSeconds.observe(Number(process.hrtime.bigint() - start) / 1e9);
     this.metrics.auditRows.inc(result.auditRows);
-    if (result.attempts > 1) this.metrics.batchRetries.inc({ source: 'engine' }, result.attempts - 1);
+    if (attempts > 1) this.metrics.batchRetries.inc({ source: 'engine' }, attempts - 1);
     const platform = records[0]?.platform;
     if (platform) {
       this.metrics.recordsApplied.inc({ platform }, result.applied);
@@ -141,23 +106,16 @@ export class Unifier {
 
   /** Drops letters whose position a committed batch already covered (they were sent then). */
   private async notYetCovered(letters: DeadLetter[]): Promise<DeadLetter[]> {
-    if (letters.length === 0) return letters;
-    const streams: string[] = [];
-    const partitions: number[] = [];
-    for (const letter of letters) {
-      const key = positionKey(letter.origin.position);
-      if (!key) continue;
-      streams.push(key.stream);
-      partitions.push(key.partition);
-    }
-    if (streams.length === 0) return letters;
-    const { rows } = await this.pool.query<{ stream: string; partition: number; next_ordinal: string }>(READ_POSITIONS, [streams, partitions]);
-    const stored = new Map(rows.map((r) => [storedKey(r.stream, r.partition), BigInt(r.next_ordinal)]));
+    const keys = letters.flatMap((l) => positionKey(l.origin.position) ?? []);
+    if (keys.length === 0) return letters;
+    const stored = await this.positions.nextOf(keys);
     return letters.filter((l) => !isApplied(l.origin.position, stored));
   }
 
-  private retrying<T>(work: () => Promise<T>, hooks: RetryHooks): Promise<T> {
-    return retryUntilStopped(
+
+  /** The one retry loop of a batch's steps: never gives up on a batch, only stops when told to (StoppedError). */
+  private retrying<T>(work: (attempt: Attempt) => Promise<T>, hooks: DeliveryHooks): Promise<T> {
+    return retry(
       {
         logger: this.logger,
         what: 'batch',
@@ -174,4 +132,5 @@ export class Unifier {
       work,
     );
   }
+
 }

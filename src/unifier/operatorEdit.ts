@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { ALL_FIELDS, isAddressField, isField, type Field } from './fields.js';
+import { ALL_FIELDS, isAddressField, isField, type Field, SourceRecord } from '../contract.js';
 import { operatorPlatform } from './priorities.js';
-import { SourceRecord } from './SourceRecord.js';
 
 export interface OperatorEdit {
   email: string;

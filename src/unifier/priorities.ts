@@ -1,4 +1,4 @@
-import { ALL_FIELDS, type Field } from './fields.js';
+import { ALL_FIELDS, type Field } from '../contract.js';
 
 /** Where the priority of each (platform, field) comes from; pure, built from config. */
 export interface PriorityRules {

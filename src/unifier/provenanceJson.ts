@@ -1,4 +1,4 @@
-import { isField, type Field } from './fields.js';
+import { isField, type Field } from '../contract.js';
 import type { Provenance } from './survivorship.js';
 
 /**

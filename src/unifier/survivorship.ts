@@ -1,4 +1,4 @@
-import { ALL_FIELDS, type Field } from './fields.js';
+import { ALL_FIELDS, type Field } from '../contract.js';
 import type { NormalizedRecord } from './normalize/index.js';
 import type { PriorityRules } from './priorities.js';
 

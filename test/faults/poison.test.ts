@@ -1,18 +1,19 @@
-import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { CompressionTypes, Partitioners } from 'kafkajs';
 import pg from 'pg';
-import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scanBatches } from '../../src/connectors/kafka/wire.js';
-import { priorityRules } from '../../src/unifier/priorities.js';
 import { genericEvents, keyOf, normalizedGeneric } from '../helpers/generic.js';
-import { auditByEmail, expectedState } from '../helpers/model.js';
+import { expectedState } from '../helpers/oracle.js';
+import { auditByEmail } from '../helpers/state.js';
 import { readState } from '../helpers/state.js';
+import { testConfig, writeConfig } from '../helpers/daemon.js';
 import { DaemonProcess } from './helpers/daemon.js';
-import { faultKafka, highWatermarks, readTopicFully } from './helpers/kafka.js';
 import { FAULT_KAFKA_BROKERS, FAULT_VAR_DIR, TOPIC_PREFIX } from './helpers/services.js';
 import { createFaultDatabase } from './helpers/setup.js';
+import { highWatermarks, readTopicFully } from '../helpers/kafka.js';
+import { faultKafka } from './helpers/kafka.js';
 
 /**
  * A poison message amid 10,000 events (docs/reliability.md): one record batch
@@ -87,18 +88,22 @@ describe('a poison message amid 10,000 events', () => {
     await producer.disconnect();
     corruptBatchOnDisk(topic, poisonOffset);
 
-    mkdirSync(dir, { recursive: true });
-    const configFile = join(dir, 'custsync.yaml');
-    writeFileSync(
-      configFile,
-      stringify({
+    const config = testConfig({
+      databaseUrl: db.url,
+      groupId: `faults-poison-${run}`,
+      platforms,
+      deadLetterTopic,
+      changeTopic: `${TOPIC_PREFIX}poison-changes.${run}`,
+      brokers: FAULT_KAFKA_BROKERS,
+      batchSize: 500,
+    });
+    const configFile = writeConfig(
+      {
+        ...config,
         database: { url: db.url, poolSize: 4 },
-        kafka: { brokers: FAULT_KAFKA_BROKERS, clientId: 'custsync-faults-poison', groupId: `faults-poison-${run}`, deadLetterTopic, changeTopic: `${TOPIC_PREFIX}poison-changes.${run}`, createMissingTopics: false, sessionTimeoutMs: 6_000, lagIntervalMs: 1_000 },
-        unifier: { batchSize: 500 },
-        platforms,
-        http: { host: '127.0.0.1', port: 0 },
-        publisher: { enabled: false },
-      }),
+        kafka: { ...(config.kafka as Record<string, unknown>), clientId: 'custsync-faults-poison', createMissingTopics: false, lagIntervalMs: 1_000 },
+      },
+      dir,
     );
     daemon = new DaemonProcess('poison', configFile, dir);
   }, 300_000);
@@ -121,7 +126,7 @@ describe('a poison message amid 10,000 events', () => {
     expect(await stored()).toBe(high);
 
     // Every event but the poison, exactly as the model applies them.
-    const expected = expectedState(events.map((e) => normalizedGeneric(e)), priorityRules(platforms, 1_000));
+    const expected = expectedState(events.map((e) => normalizedGeneric(e)), { platforms, operatorPriority: 1_000 });
     const state = await readState(pool);
     expect(state.customers).toEqual(expected.customers);
     const trails = auditByEmail(state.audit);

@@ -1,14 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Kafka } from 'kafkajs';
 import type pg from 'pg';
 import { stringify } from 'yaml';
-import { KAFKA_BROKERS } from './env.js';
-import { headerStrings } from './kafka.js';
+import { PositionStore, storedKey, streams } from '../../src/unifier/PositionStore.js';
+import { KAFKA_BROKERS, REPO } from './env.js';
 
-export const CLI = resolve(import.meta.dirname, '../../dist/cli/main.js');
+/** The built CLI (`npm run build` first); CUSTSYNC_FAULT_CLI tests another build (docs/reliability.md). */
+export const CLI = resolve(REPO, process.env.CUSTSYNC_FAULT_CLI ?? 'dist/cli/main.js');
 
 export interface PlatformSpec {
   name: string;
@@ -25,12 +26,14 @@ export function testConfig(options: {
   deadLetterTopic: string;
   changeTopic: string;
   batchSize?: number;
+  /** Default: the test brokers (test/helpers/env.ts). */
+  brokers?: string[];
   extra?: Record<string, unknown>;
 }): Record<string, unknown> {
   return {
     database: { url: options.databaseUrl, poolSize: 6 },
     kafka: {
-      brokers: KAFKA_BROKERS,
+      brokers: options.brokers ?? KAFKA_BROKERS,
       clientId: 'custsync-test',
       groupId: options.groupId,
       deadLetterTopic: options.deadLetterTopic,
@@ -50,8 +53,9 @@ export function testConfig(options: {
   };
 }
 
-export function writeConfig(config: Record<string, unknown>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'custsync-test-'));
+/** Writes a configuration as `custsync.yaml` into `dir` (default: a new temporary directory); returns its path. */
+export function writeConfig(config: Record<string, unknown>, dir = mkdtempSync(join(tmpdir(), 'custsync-test-'))): string {
+  mkdirSync(dir, { recursive: true });
   const file = join(dir, 'custsync.yaml');
   writeFileSync(file, stringify(config));
   return file;
@@ -76,6 +80,8 @@ export function spawnDaemon(args: string[], env: Record<string, string> = {}): S
   return { child, output: () => out, exited };
 }
 
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, Math.max(0, ms)));
+
 export async function waitUntil(what: string, predicate: () => Promise<boolean> | boolean, timeoutMs = 60_000, intervalMs = 200): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -87,42 +93,17 @@ export async function waitUntil(what: string, predicate: () => Promise<boolean> 
 
 /** Whether Postgres has stored, for every partition of `topics`, a position at its high watermark. */
 export async function caughtUp(kafka: Kafka, pool: pg.Pool, topics: string[]): Promise<boolean> {
+  const stored = await new PositionStore(pool).nextOfStreams(topics.map(streams.kafka));
   const admin = kafka.admin();
   await admin.connect();
   try {
     for (const topic of topics) {
-      const offsets = await admin.fetchTopicOffsets(topic);
-      const { rows } = await pool.query<{ partition: number; next: string }>(
-        `SELECT partition, next_ordinal::text AS next FROM custsync.source_positions WHERE stream = $1`,
-        [`kafka:${topic}`],
-      );
-      const stored = new Map(rows.map((r) => [r.partition, BigInt(r.next)]));
-      for (const p of offsets) {
-        if (BigInt(p.high) > 0n && (stored.get(p.partition) ?? 0n) < BigInt(p.high)) return false;
+      for (const p of await admin.fetchTopicOffsets(topic)) {
+        if (BigInt(p.high) > 0n && (stored.get(storedKey(streams.kafka(topic), p.partition)) ?? 0n) < BigInt(p.high)) return false;
       }
     }
     return true;
   } finally {
     await admin.disconnect();
   }
-}
-
-/** Reads every message of a topic from the beginning (a throwaway consumer group). */
-export async function readTopic(kafka: Kafka, topic: string, expectAtLeast: number, timeoutMs = 30_000) {
-  const consumer = kafka.consumer({ groupId: `reader-${Math.random().toString(16).slice(2)}` });
-  const messages: { key: Buffer | null; value: Buffer | null; headers: Record<string, string>; partition: number; offset: string }[] = [];
-  await consumer.connect();
-  await consumer.subscribe({ topics: [topic], fromBeginning: true });
-  await consumer.run({
-    eachMessage: async ({ message, partition }) => {
-      const headers = headerStrings(message.headers);
-      messages.push({ key: message.key, value: message.value, headers, partition, offset: message.offset });
-    },
-  });
-  try {
-    await waitUntil(`${expectAtLeast} messages on ${topic}`, () => messages.length >= expectAtLeast, timeoutMs);
-  } finally {
-    await consumer.disconnect();
-  }
-  return messages;
 }

@@ -11,8 +11,8 @@ export interface TestDatabase {
 }
 
 /** Runs `work` on a short-lived connection to the cluster's `postgres` database. */
-export async function admin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: PG_ADMIN_URL });
+export async function admin<T>(work: (client: pg.Client) => Promise<T>, adminUrl = PG_ADMIN_URL): Promise<T> {
+  const client = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 5_000 });
   await client.connect();
   try {
     return await work(client);
@@ -59,4 +59,29 @@ export async function emptyDatabase(): Promise<Omit<TestDatabase, 'pool'>> {
     url: databaseUrl(name),
     drop: () => admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
   };
+}
+
+/**
+ * Drops every replication slot of a database, ending the walsenders that hold
+ * them first: a database with a slot cannot be dropped.
+ */
+export async function dropSlotsOf(database: string, adminUrl = PG_ADMIN_URL): Promise<void> {
+  await admin(async (client) => {
+    for (let attempt = 0; attempt < 50; attempt += 1) {
+      await client.query(`SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE database = $1 AND active_pid IS NOT NULL`, [database]);
+      const { rows } = await client.query<{ slot_name: string; active: boolean }>(`SELECT slot_name, active FROM pg_replication_slots WHERE database = $1`, [database]);
+      if (rows.length === 0) return;
+      for (const slot of rows.filter((r) => !r.active)) {
+        await client.query(`SELECT pg_drop_replication_slot($1)`, [slot.slot_name]).catch(() => undefined);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`could not drop the replication slots of ${database}`);
+  }, adminUrl);
+}
+
+/** Drops a database whatever holds it: its replication slots first, then its sessions (FORCE). */
+export async function dropDatabase(name: string, adminUrl = PG_ADMIN_URL): Promise<void> {
+  await dropSlotsOf(name, adminUrl);
+  await admin((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`), adminUrl);
 }

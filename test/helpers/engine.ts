@@ -19,5 +19,5 @@ export function testEngine(
   operatorPriority = 1000,
   options: Partial<BatchEngineOptions> = {},
 ): BatchEngine {
-  return new BatchEngine(pool, priorityRules(platforms, operatorPriority), silentLogger, { maxAttempts: 10, retryBaseMs: 5, ...options });
+  return new BatchEngine(pool, priorityRules(platforms, operatorPriority), silentLogger, { maxAttempts: 10, ...options });
 }

@@ -1,6 +1,6 @@
 import { genericMapper } from '../../src/connectors/mappers/generic.js';
 import { normalizeRecord, DEFAULT_NORMALIZE_OPTIONS, type NormalizedRecord } from '../../src/unifier/normalize/index.js';
-import { SourceRecord } from '../../src/unifier/SourceRecord.js';
+import { SourceRecord } from '../../src/contract.js';
 
 /** A generic-format event, as producers send it. */
 export interface GenericEvent {

@@ -1,11 +1,11 @@
 import type pg from 'pg';
 import { pino } from 'pino';
-import { Forgetter } from '../../src/audit/privacy/Forgetter.js';
+import { Forgetter } from '../../src/privacy/Forgetter.js';
 import type { BatchEngine } from '../../src/unifier/engine/BatchEngine.js';
 import { record } from './records.js';
 
 export function testForgetter(pool: pg.Pool): Forgetter {
-  return new Forgetter(pool, pino({ level: 'silent' }), { maxAttempts: 10, retryBaseMs: 5 });
+  return new Forgetter(pool, pino({ level: 'silent' }), { maxAttempts: 10 });
 }
 
 /** A person with every personal field filled, and the raw values tests look for afterwards. */

@@ -1,5 +1,5 @@
 import { normalizeRecord, DEFAULT_NORMALIZE_OPTIONS, type NormalizedRecord } from '../../src/unifier/normalize/index.js';
-import { SourceRecord, type AddressValues, type CustomerValues, type SourcePosition } from '../../src/unifier/SourceRecord.js';
+import { SourceRecord, type AddressValues, type CustomerValues, type SourcePosition } from '../../src/contract.js';
 
 export interface RecordSpec {
   platform?: string;

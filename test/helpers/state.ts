@@ -60,3 +60,14 @@ export async function readCustomerState(pool: pg.Pool): Promise<StateView[]> {
 export async function truncateAll(pool: pg.Pool): Promise<void> {
   await pool.query(`TRUNCATE customer_logs, customers, addresses, custsync.customer_state, custsync.source_positions, custsync.dropped_values, custsync.dead_letter_counts RESTART IDENTITY CASCADE`);
 }
+
+/** Groups `readState`'s audit rows per customer, keeping their order. */
+export function auditByEmail(rows: readonly AuditView[]): Map<string, AuditView[]> {
+  const out = new Map<string, AuditView[]>();
+  for (const row of rows) {
+    const list = out.get(row.email) ?? [];
+    list.push(row);
+    out.set(row.email, list);
+  }
+  return out;
+}

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { KafkaDeadLetterSink, type DeadLetter } from '../../src/connectors/deadLetters.js';
-import { readTopic } from '../helpers/daemon.js';
+import { KafkaDeadLetterSink } from '../../src/connectors/deadLetters.js';
 import { randomTopic, testKafka } from '../helpers/kafka.js';
+import type { DeadLetter } from '../../src/contract.js';
+import { readTopic } from '../helpers/kafka.js';
 
 const letter = (offset: string, value: Buffer): DeadLetter => ({
   origin: { position: { kind: 'kafka', topic: 'source', partition: 0, offset }, key: Buffer.from(`k${offset}`), value, headers: { h: 'v' } },

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_DUPLICATE_OPTIONS, findDuplicates } from '../../src/audit/dedup/duplicates.js';
-import { mergeCustomers, MergeRefusedError, type MergeRequest } from '../../src/audit/dedup/merge.js';
+import { DEFAULT_DUPLICATE_OPTIONS, findDuplicates } from '../../src/reports/duplicates.js';
+import { mergeCustomers, MergeRefusedError, type MergeRequest } from '../../src/unifier/merge/merge.js';
 import { priorityRules } from '../../src/unifier/priorities.js';
 import { runCli } from '../helpers/cli.js';
 import { testConfig, writeConfig } from '../helpers/daemon.js';

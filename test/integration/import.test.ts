@@ -2,11 +2,11 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { priorityRules } from '../../src/unifier/priorities.js';
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';
 import { spawnDaemon, testConfig, waitUntil, writeConfig, type SpawnedDaemon } from '../helpers/daemon.js';
 import { genericEvents, normalizedGeneric } from '../helpers/generic.js';
-import { auditByEmail, expectedState } from '../helpers/model.js';
+import { expectedState } from '../helpers/oracle.js';
+import { auditByEmail } from '../helpers/state.js';
 import { readState } from '../helpers/state.js';
 
 const PLATFORMS = [
@@ -175,7 +175,7 @@ describe('custsync import (built CLI, real Postgres)', () => {
       expect(third.out).toMatch(/resumed at line \d+/);
 
       const good = events.filter((_, i) => i % 997 !== 500);
-      const expected = expectedState(good.map((e) => normalizedGeneric(e)), priorityRules(PLATFORMS, 1_000));
+      const expected = expectedState(good.map((e) => normalizedGeneric(e)), { platforms: PLATFORMS, operatorPriority: 1_000 });
       const state = await readState(fresh.pool);
       expect(state.customers).toEqual(expected.customers);
       const trails = auditByEmail(state.audit);

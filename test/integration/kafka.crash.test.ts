@@ -1,11 +1,11 @@
 import type { Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { priorityRules } from '../../src/unifier/priorities.js';
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';
 import { caughtUp, spawnDaemon, testConfig, waitUntil, writeConfig, type SpawnedDaemon } from '../helpers/daemon.js';
 import { genericEvents, keyOf, normalizedGeneric } from '../helpers/generic.js';
 import { createTopics, randomTopic, testKafka } from '../helpers/kafka.js';
-import { auditByEmail, expectedState } from '../helpers/model.js';
+import { expectedState } from '../helpers/oracle.js';
+import { auditByEmail } from '../helpers/state.js';
 import { readState } from '../helpers/state.js';
 
 const PLATFORMS = [
@@ -74,7 +74,7 @@ describe('the daemon killed with SIGKILL mid-stream', () => {
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(second.output()).toContain('stopped cleanly');
 
-    const expected = expectedState(events.map((e) => normalizedGeneric(e)), priorityRules(platforms, 1_000));
+    const expected = expectedState(events.map((e) => normalizedGeneric(e)), { platforms, operatorPriority: 1_000 });
     const state = await readState(db.pool);
     expect(state.customers).toEqual(expected.customers);
     const actualTrails = auditByEmail(state.audit);

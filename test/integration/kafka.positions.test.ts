@@ -4,8 +4,8 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BrokerProbe } from '../../src/connectors/kafka/brokerProbe.js';
 import { formatTopicId } from '../../src/connectors/kafka/wire.js';
-import { createDaemon, type Daemon } from '../../src/runtime/daemon.js';
-import { parseConfig } from '../../src/runtime/loadConfig.js';
+import { createDaemon, type Daemon } from '../../src/app/daemon.js';
+import { parseConfig } from '../../src/app/loadConfig.js';
 import { runCli } from '../helpers/cli.js';
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';
 import { caughtUp, testConfig, waitUntil, writeConfig } from '../helpers/daemon.js';
@@ -85,7 +85,7 @@ describe('positions that cannot be right (a topic deleted and recreated)', () =>
     const refusal = logs.find((l) => l.includes('Partition stopped')) ?? '';
     expect(refusal).toContain('"level":50');
     expect(refusal).toContain(`custsync positions reset --stream ${stream}`);
-    await expect(daemon?.kafkaSource.testConnection()).rejects.toThrow(/partition\(s\) stopped/);
+    await expect(daemon?.kafkaSource.check()).rejects.toThrow(/partition\(s\) stopped/);
     expect((await readState(db.pool)).customers.map((c) => c.email)).not.toContain('d@example.com');
     expect(await daemon?.metrics.registry.getSingleMetricAsString('custsync_partitions_stopped')).toContain(`custsync_partitions_stopped{topic="${topic}"} 1`);
 
@@ -112,6 +112,6 @@ describe('positions that cannot be right (a topic deleted and recreated)', () =>
     await start();
     await waitUntil('the new topic applied', () => caughtUp(kafka, db.pool, [topic]), 30_000);
     expect((await readState(db.pool)).customers.map((c) => c.email)).toEqual(expect.arrayContaining(['d@example.com', 'e@example.com']));
-    await expect(daemon?.kafkaSource.testConnection()).resolves.toBeUndefined();
+    await expect(daemon?.kafkaSource.check()).resolves.toBeUndefined();
   });
 });

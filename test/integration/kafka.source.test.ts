@@ -2,14 +2,15 @@ import { execFileSync } from 'node:child_process';
 import type { Kafka } from 'kafkajs';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/runtime/loadConfig.js';
-import { createDaemon, type Daemon } from '../../src/runtime/daemon.js';
+import { parseConfig } from '../../src/app/loadConfig.js';
+import { createDaemon, type Daemon } from '../../src/app/daemon.js';
 import { replayDeadLetters } from '../../src/connectors/deadLetterReplay.js';
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';
-import { caughtUp, readTopic, testConfig, waitUntil } from '../helpers/daemon.js';
+import { caughtUp, testConfig, waitUntil } from '../helpers/daemon.js';
 import { KAFKA_BROKERS } from '../helpers/env.js';
 import { createTopics, randomTopic, testKafka } from '../helpers/kafka.js';
 import { readState } from '../helpers/state.js';
+import { readTopic } from '../helpers/kafka.js';
 
 const hotmartPurchase = {
   id: '7f3c1a2b-0000-4000-8000-000000000001',

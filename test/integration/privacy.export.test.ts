@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exportSubject } from '../../src/audit/privacy/exportSubject.js';
+import { exportSubject } from '../../src/privacy/exportSubject.js';
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';
 import { testEngine } from '../helpers/engine.js';
 import { person, seedPerson, STORED, testForgetter } from '../helpers/privacy.js';

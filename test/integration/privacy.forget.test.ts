@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Forgetter } from '../../src/audit/privacy/Forgetter.js';
+import type { Forgetter } from '../../src/privacy/Forgetter.js';
 import type { BatchEngine } from '../../src/unifier/engine/BatchEngine.js';
 import { emailHash } from '../../src/unifier/emailHash.js';
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';

@@ -1,12 +1,13 @@
 import type { Kafka } from 'kafkajs';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDaemon, type Daemon } from '../../src/runtime/daemon.js';
-import { parseConfig } from '../../src/runtime/loadConfig.js';
+import { createDaemon, type Daemon } from '../../src/app/daemon.js';
+import { parseConfig } from '../../src/app/loadConfig.js';
 import { emailHash } from '../../src/unifier/emailHash.js';
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';
-import { caughtUp, readTopic, testConfig, waitUntil } from '../helpers/daemon.js';
+import { caughtUp, testConfig, waitUntil } from '../helpers/daemon.js';
 import { createTopics, randomTopic, testKafka } from '../helpers/kafka.js';
+import { readTopic } from '../helpers/kafka.js';
 
 describe('forget requests from Kafka (privacy.forgetTopic)', () => {
   let db: TestDatabase;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseDuration, type Duration } from '../../src/audit/privacy/duration.js';
-import { countInactive, inactiveCustomers, retentionCutoff, runRetention } from '../../src/audit/privacy/retention.js';
+import { parseDuration, type Duration } from '../../src/runtime/duration.js';
+import { countInactive, inactiveCustomers, retentionCutoff, runRetention } from '../../src/privacy/retention.js';
 import { emailHash } from '../../src/unifier/emailHash.js';
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';
 import { testEngine } from '../helpers/engine.js';

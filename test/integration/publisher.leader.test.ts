@@ -8,7 +8,8 @@ import { CLI, spawnDaemon, testConfig, waitUntil, writeConfig, type SpawnedDaemo
 import { testEngine } from '../helpers/engine.js';
 import { createTopics, randomTopic, testKafka } from '../helpers/kafka.js';
 import { record } from '../helpers/records.js';
-import { collectTopic, dropSlotsOf, randomSlotName, type TopicMessage } from '../helpers/replication.js';
+import { collectTopic, randomSlotName, type TopicMessage } from '../helpers/replication.js';
+import { dropSlotsOf } from '../helpers/db.js';
 
 describe('two instances run one publisher', () => {
   let db: TestDatabase;

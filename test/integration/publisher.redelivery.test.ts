@@ -7,15 +7,16 @@ import type { EncodedChunk } from '../../src/audit/publisher/encode.js';
 import { KafkaChangeWriter, type ChangeWriter } from '../../src/audit/publisher/KafkaChangeWriter.js';
 import { AddressCache, LookupResolver } from '../../src/audit/publisher/lookups.js';
 import { Metrics } from '../../src/runtime/metrics.js';
-import { parseLsn } from '../../src/runtime/replication/lsn.js';
-import { ensurePublication } from '../../src/runtime/replication/publication.js';
-import { ensureSlot, readSlot } from '../../src/runtime/replication/slots.js';
+import { parseLsn } from '../../src/replication/lsn.js';
+import { ensurePublication } from '../../src/replication/publication.js';
+import { ensureSlot, readSlot } from '../../src/replication/slots.js';
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';
 import { waitUntil } from '../helpers/daemon.js';
 import { silentLogger, testEngine } from '../helpers/engine.js';
 import { createTopics, randomTopic, testKafka } from '../helpers/kafka.js';
 import { record } from '../helpers/records.js';
-import { collectTopic, dropSlotsOf, randomSlotName } from '../helpers/replication.js';
+import { collectTopic, randomSlotName } from '../helpers/replication.js';
+import { dropSlotsOf } from '../helpers/db.js';
 
 /**
  * Writes to Kafka, then fails on the chosen write as if the process died

@@ -4,15 +4,16 @@ import { ChangeEvent, type CustomerImage } from '../../src/audit/publisher/Chang
 import { ChangePublisher } from '../../src/audit/publisher/ChangePublisher.js';
 import { writeSnapshotBatch } from '../../src/audit/publisher/snapshotWriter.js';
 import type { Config } from '../../src/runtime/config.js';
-import { parseConfig } from '../../src/runtime/loadConfig.js';
-import { parseLsn } from '../../src/runtime/replication/lsn.js';
+import { parseConfig } from '../../src/app/loadConfig.js';
+import { parseLsn } from '../../src/replication/lsn.js';
 import { runCli } from '../helpers/cli.js';
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';
 import { testConfig, waitUntil, writeConfig } from '../helpers/daemon.js';
 import { silentLogger, testEngine } from '../helpers/engine.js';
 import { createTopics, randomTopic, testKafka } from '../helpers/kafka.js';
 import { record } from '../helpers/records.js';
-import { collectTopic, dropSlotsOf, randomSlotName, startLeadingPublisher, type TopicMessage } from '../helpers/replication.js';
+import { collectTopic, randomSlotName, startLeadingPublisher, type TopicMessage } from '../helpers/replication.js';
+import { dropSlotsOf } from '../helpers/db.js';
 
 const PEOPLE = 30;
 

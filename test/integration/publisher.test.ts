@@ -5,15 +5,16 @@ import { ChangeEvent } from '../../src/audit/publisher/ChangeEvent.js';
 import { ChangePublisher } from '../../src/audit/publisher/ChangePublisher.js';
 import { collectStatus } from '../../src/cli/commands/status.js';
 import type { Config } from '../../src/runtime/config.js';
-import { parseConfig } from '../../src/runtime/loadConfig.js';
+import { parseConfig } from '../../src/app/loadConfig.js';
 import { Metrics } from '../../src/runtime/metrics.js';
-import { parseLsn } from '../../src/runtime/replication/lsn.js';
+import { parseLsn } from '../../src/replication/lsn.js';
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';
 import { testConfig, waitUntil } from '../helpers/daemon.js';
 import { silentLogger, testEngine } from '../helpers/engine.js';
 import { createTopics, randomTopic, testKafka } from '../helpers/kafka.js';
 import { record } from '../helpers/records.js';
-import { collectTopic, dropSlotsOf, randomSlotName, startLeadingPublisher, type TopicMessage } from '../helpers/replication.js';
+import { collectTopic, randomSlotName, startLeadingPublisher, type TopicMessage } from '../helpers/replication.js';
+import { dropSlotsOf } from '../helpers/db.js';
 
 describe('change-event publisher (real Postgres WAL, real Kafka)', () => {
   let db: TestDatabase;

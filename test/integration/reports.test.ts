@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_REPORT_OPTIONS, findReport, type ReportOptions } from '../../src/audit/reports/catalog.js';
-import type { Row } from '../../src/audit/reports/format.js';
-import { runReport } from '../../src/audit/reports/run.js';
+import { DEFAULT_REPORT_OPTIONS, findReport, type ReportOptions } from '../../src/reports/catalog.js';
+import type { Row } from '../../src/reports/format.js';
+import { runReport } from '../../src/reports/run.js';
 import { runCli } from '../helpers/cli.js';
 import { testConfig, writeConfig } from '../helpers/daemon.js';
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';

@@ -3,13 +3,14 @@ import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkSourceTables } from '../../src/connectors/wal/sourceDatabase.js';
-import { createDaemon, type Daemon } from '../../src/runtime/daemon.js';
-import { parseConfig } from '../../src/runtime/loadConfig.js';
+import { createDaemon, type Daemon } from '../../src/app/daemon.js';
+import { parseConfig } from '../../src/app/loadConfig.js';
 import { admin, freshDatabase, type TestDatabase } from '../helpers/db.js';
-import { readTopic, spawnDaemon, testConfig, waitUntil, writeConfig, type SpawnedDaemon } from '../helpers/daemon.js';
+import { spawnDaemon, testConfig, waitUntil, writeConfig, type SpawnedDaemon } from '../helpers/daemon.js';
 import { databaseUrl } from '../helpers/env.js';
 import { createTopics, randomTopic, testKafka } from '../helpers/kafka.js';
 import { readState } from '../helpers/state.js';
+import { readTopic } from '../helpers/kafka.js';
 
 /** The legacy application's database: another database on the same cluster, with a `users` table. */
 interface LegacyDatabase {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ADDRESS_FIELDS, CUSTOMER_FIELDS } from '../../unifier/fields.js';
+import { ADDRESS_FIELDS, CUSTOMER_FIELDS } from '../../contract.js';
 
 /*
  * The customer-change event, one JSON object per Kafka message on

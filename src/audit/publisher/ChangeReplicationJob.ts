@@ -1,12 +1,13 @@
 import { CustsyncError } from '../../runtime/errors.js';
 import type { Logger } from '../../runtime/logger.js';
 import type { Metrics } from '../../runtime/metrics.js';
-import { emitHeartbeat, readSlot, type Queryable } from '../../runtime/replication/slots.js';
-import { ReplicationStream, type WalTransaction } from '../../runtime/replication/stream.js';
+import { emitHeartbeat, readSlot, type Queryable } from '../../replication/slots.js';
+import { ReplicationStream, type WalTransaction } from '../../replication/stream.js';
 import { sleep } from '../../runtime/sleep.js';
+import { TransactionQueue } from '../../replication/TransactionQueue.js';
 import { assembleEvents } from './assemble.js';
-import type { ChangeEvent } from './ChangeEvent.js';
 import { digestTransaction, type TransactionDigest } from './digest.js';
+import type { ChangeEvent } from './ChangeEvent.js';
 import { EventEncoder, type EncodedEvents } from './encode.js';
 import type { ChangeWriter } from './KafkaChangeWriter.js';
 import type { GroupLookups, LookupResolver } from './lookups.js';
@@ -44,6 +45,8 @@ export interface ChangeReplicationJobDeps {
   resolver: LookupResolver;
   metrics: Metrics;
   logger: Logger;
+  /** Told once the slot streams (the term works). */
+  onStreaming?: () => void;
 }
 
 interface Queued {
@@ -51,6 +54,11 @@ interface Queued {
   changes: number;
   /** When the transaction was decoded (epoch ms). */
   receivedAt: number;
+}
+
+/** The events a transaction gives, at least one for the group's sake (a transaction without customers is acknowledged too). */
+function customersOf(digest: TransactionDigest): number {
+  return Math.max(digest.customers.size + digest.snapshot.size, 1);
 }
 
 /** How long a stopping term waits for Kafka to acknowledge the groups in flight (under the daemon's stop deadline). */
@@ -74,11 +82,6 @@ interface Sent {
   commits: number[];
 }
 
-/** The events a transaction gives, at least one for the group's sake (a transaction without customers is acknowledged too). */
-function customersOf(digest: TransactionDigest): number {
-  return Math.max(digest.customers.size + digest.snapshot.size, 1);
-}
-
 /**
  * One leadership term of the publisher: streams the slot, turns each
  * committed transaction into events, writes them to Kafka in groups and
@@ -87,11 +90,10 @@ function customersOf(digest: TransactionDigest): number {
  * the slot: the same events, with the same ids, are published again.
  */
 export class ChangeReplicationJob {
-  private readonly queue: Queued[] = [];
-  private queuedChanges = 0;
+  /** Transactions decoded and not yet acknowledged by Kafka hold the stream back above maxQueuedChanges. */
+  private readonly queue: TransactionQueue<Queued>;
   /** Customers (events) the queue holds. */
   private queuedCustomers = 0;
-  private wake: () => void = () => undefined;
   private stream: ReplicationStream | undefined;
   /** Groups handed to the writer and not yet acknowledged, oldest first. */
   private readonly unacknowledged: Sent[] = [];
@@ -101,7 +103,9 @@ export class ChangeReplicationJob {
   constructor(
     private readonly options: ChangeReplicationJobOptions,
     private readonly deps: ChangeReplicationJobDeps,
-  ) {}
+  ) {
+    this.queue = new TransactionQueue({ pauseAbove: options.maxQueuedChanges, resumeAt: options.maxQueuedChanges / 2 });
+  }
 
   /** How long the oldest group handed to Kafka has been waiting for its acknowledgement (0 when none waits). */
   get busyMs(): number {
@@ -124,7 +128,7 @@ export class ChangeReplicationJob {
     const onAbort = () => inner.abort();
     signal.addEventListener('abort', onAbort, { once: true });
     if (signal.aborted) inner.abort();
-    inner.signal.addEventListener('abort', () => this.wake(), { once: true });
+    inner.signal.addEventListener('abort', () => this.queue.wake(), { once: true });
     const stream = new ReplicationStream(
       {
         connection: { connectionString: this.options.databaseUrl, application_name: 'custsync-publisher-wal' },
@@ -139,9 +143,11 @@ export class ChangeReplicationJob {
       { onTransaction: (tx) => this.enqueue(tx) },
     );
     this.stream = stream;
+    this.queue.attach(stream);
     stream.done.catch(fail);
     try {
       await stream.start();
+      this.deps.onStreaming?.();
       const heartbeats = this.heartbeats(inner.signal).catch(fail);
       await this.publishLoop(inner.signal).catch(fail);
       await heartbeats;
@@ -162,11 +168,8 @@ export class ChangeReplicationJob {
     }
     // A snapshot batch carries its customers in one message: each weighs like a changed row.
     const changes = tx.changes.length + digest.snapshot.size;
-    this.queue.push({ digest, changes, receivedAt: Date.now() });
-    this.queuedChanges += changes;
     this.queuedCustomers += customersOf(digest);
-    if (this.queuedChanges > this.options.maxQueuedChanges) this.stream?.pause();
-    this.wake();
+    this.queue.push({ digest, changes, receivedAt: Date.now() }, changes);
   }
 
   /**
@@ -187,8 +190,7 @@ export class ChangeReplicationJob {
         next ??= this.prepare();
         if (!next) {
           const linger = this.lingerLeft();
-          if (linger > 0) await new Promise((resolve) => setTimeout(resolve, linger));
-          else await new Promise<void>((resolve) => (this.wake = resolve));
+          await this.queue.waitForWork(linger > 0 ? linger : undefined);
           continue;
         }
         const { group, lookups } = next;
@@ -214,7 +216,7 @@ export class ChangeReplicationJob {
           .then(() => (failure ? undefined : this.acknowledge(sent)))
           .catch((error: unknown) => {
             failure ??= { error };
-            this.wake();
+            this.queue.wake();
           });
       }
     } finally {
@@ -251,7 +253,9 @@ export class ChangeReplicationJob {
   /** Takes the next group off the queue and sends its lookups; undefined when nothing is queued. */
   private prepare(): Prepared | undefined {
     if (this.queue.length === 0 || this.lingerLeft() > 0) return undefined;
-    const group = this.takeGroup();
+    // Whole transactions, about `maxBatchEvents` customers' worth (at least one transaction).
+    const group = this.queue.take(this.options.maxBatchEvents, (q) => customersOf(q.digest)).items;
+    for (const q of group) this.queuedCustomers -= customersOf(q.digest);
     const lookups = this.deps.resolver.forGroup(group.map((q) => q.digest));
     lookups.catch(() => undefined); // awaited by the loop, unless the term ends first
     return { group, lookups };
@@ -265,23 +269,23 @@ export class ChangeReplicationJob {
    * instead of one each, at a fraction of the CPU per event.
    */
   private lingerLeft(): number {
-    const oldest = this.queue[0];
+    const oldest = this.queue.first;
     if (!oldest || this.options.lingerMs <= 0 || this.queuedCustomers >= this.options.maxBatchEvents) return 0;
     return Math.max(0, oldest.receivedAt + this.options.lingerMs - Date.now());
   }
 
-  /** Whole transactions, about `maxBatchEvents` customers' worth (at least one transaction). */
-  private takeGroup(): Queued[] {
-    let customers = 0;
-    let count = 0;
-    for (const queued of this.queue) {
-      const size = customersOf(queued.digest);
-      if (count > 0 && customers + size > this.options.maxBatchEvents) break;
-      customers += size;
-      count += 1;
+  /** The wal and queue stages of a group's transactions, as it is handed over; their commit times. */
+  private observeHandover(group: readonly Queued[]): number[] {
+    const now = Date.now();
+    const latency = this.deps.metrics.changeEventLatency;
+    const commits: number[] = new Array(group.length);
+    for (const [i, { digest, receivedAt }] of group.entries()) {
+      const commit = digest.tx.commitTime.getTime();
+      commits[i] = commit;
+      latency.observe({ stage: 'wal' }, Math.max(receivedAt - commit, 0) / 1000);
+      latency.observe({ stage: 'queue' }, (now - receivedAt) / 1000);
     }
-    this.queuedCustomers -= customers;
-    return this.queue.splice(0, count);
+    return commits;
   }
 
   /** The group's events, serialized as each transaction is assembled. */
@@ -300,35 +304,20 @@ export class ChangeReplicationJob {
     return encoder.finish();
   }
 
-  /** The wal and queue stages of a group's transactions, as it is handed over; their commit times. */
-  private observeHandover(group: readonly Queued[]): number[] {
-    const now = Date.now();
-    const latency = this.deps.metrics.changeEventLatency;
-    const commits: number[] = new Array(group.length);
-    for (const [i, { digest, receivedAt }] of group.entries()) {
-      const commit = digest.tx.commitTime.getTime();
-      commits[i] = commit;
-      latency.observe({ stage: 'wal' }, Math.max(receivedAt - commit, 0) / 1000);
-      latency.observe({ stage: 'queue' }, (now - receivedAt) / 1000);
-    }
-    return commits;
-  }
-
   /** Waits for Kafka to acknowledge a group's events, then acknowledges its last commit to Postgres. */
   private async acknowledge(sent: Sent): Promise<void> {
     await sent.written;
+    this.unacknowledged.shift();
+    this.stream?.acknowledge(sent.endLsn);
+    this.published += sent.events;
+    for (const [op, count] of Object.entries(sent.byOp)) if (count > 0) this.deps.metrics.changeEventsPublished.inc({ op }, count);
+    this.queue.release(sent.changes);
     const now = Date.now();
     const latency = this.deps.metrics.changeEventLatency;
     for (const commit of sent.commits) {
       latency.observe({ stage: 'kafka' }, (now - sent.postedAt) / 1000);
       latency.observe({ stage: 'total' }, Math.max(now - commit, 0) / 1000);
     }
-    this.unacknowledged.shift();
-    this.stream?.acknowledge(sent.endLsn);
-    this.published += sent.events;
-    for (const [op, count] of Object.entries(sent.byOp)) if (count > 0) this.deps.metrics.changeEventsPublished.inc({ op }, count);
-    this.queuedChanges -= sent.changes;
-    if (this.queuedChanges <= this.options.maxQueuedChanges / 2) this.stream?.resume();
   }
 
   /** Heartbeat messages keep the slot moving on an idle database; the slot's lag is measured at the same pace. */
@@ -347,7 +336,7 @@ export class ChangeReplicationJob {
       } else if (now - this.lastLagLog >= this.options.lagLogIntervalMs) {
         this.lastLagLog = now;
         this.deps.logger.info(
-          { slot: slotName, lagBytes: slot.lagBytes, confirmedLsn: slot.confirmedFlushLsn, eventsPublished: this.published, queuedChanges: this.queuedChanges },
+          { slot: slotName, lagBytes: slot.lagBytes, confirmedLsn: slot.confirmedFlushLsn, eventsPublished: this.published, queuedChanges: this.queue.weight },
           'change publisher: slot lag',
         );
       }

@@ -1,4 +1,4 @@
-import { ADDRESS_FIELDS, CUSTOMER_FIELDS } from '../../unifier/fields.js';
+import { ADDRESS_FIELDS, CUSTOMER_FIELDS } from '../../contract.js';
 import { SCHEMA_VERSION, type ChangeEvent, type CustomerImage, type EventSource, type FieldChange, type MainAddress, type TrackedField } from './ChangeEvent.js';
 import type { RowHistory, TransactionDigest } from './digest.js';
 import { provenanceSources, type ProvenanceSource } from '../../unifier/provenanceJson.js';

@@ -1,6 +1,6 @@
-import type { TableRef } from '../../runtime/replication/slots.js';
-import type { WalChange, WalRow, WalTransaction } from '../../runtime/replication/stream.js';
-import { parseSnapshotMessage, SNAPSHOT_PREFIX, type SnapshotRow } from './snapshot.js';
+import type { TableRef } from '../../replication/slots.js';
+import type { WalChange, WalRow, WalTransaction } from '../../replication/stream.js';
+import { parseSnapshotMessage, SNAPSHOT_PREFIX, type SnapshotRow } from './snapshotMessage.js';
 import { addressRow, auditRow, customerRow, stateRow, type AddressRow, type AuditRow, type CustomerRow } from './rows.js';
 
 /** The tables the publication carries. */

@@ -24,7 +24,7 @@ export type ToWorker =
 export type FromWorker =
   | { type: 'ready' }
   | { type: 'sent'; seq: number }
-  | { type: 'failed'; seq: number; error: { code: ErrorCode; message: string; retriable: boolean } }
+  | { type: 'failed'; seq: number; error: { code: ErrorCode; message: string } }
   | { type: 'stopped' };
 
 interface Pending {
@@ -113,7 +113,7 @@ export class ThreadedKafkaChangeWriter implements ChangeWriter {
     else if (message.type === 'sent') this.settle(message.seq);
     else if (message.type === 'stopped') this.settle(-2);
     else {
-      const error = new CustsyncError(message.error.code, `change topic: ${message.error.message}`, { retriable: message.error.retriable });
+      const error = new CustsyncError(message.error.code, `change topic: ${message.error.message}`);
       this.broken ??= error;
       const entry = this.pending.get(message.seq);
       this.pending.delete(message.seq);

@@ -69,7 +69,7 @@ async function pump(): Promise<void> {
       for (const send of request) post({ type: 'sent', seq: send.seq });
     } catch (err) {
       const error = toCustsyncError(err);
-      failure = { type: 'failed', seq: -1, error: { code: error.code, message: error.message, retriable: error.retriable } };
+      failure = { type: 'failed', seq: -1, error: { code: error.code, message: error.message } };
       for (const send of request) post({ ...failure, seq: send.seq });
     }
   }
@@ -99,6 +99,6 @@ producer.connect().then(
   () => post({ type: 'ready' }),
   (err: unknown) => {
     const error = toCustsyncError(err);
-    post({ type: 'failed', seq: -1, error: { code: error.code, message: error.message, retriable: error.retriable } });
+    post({ type: 'failed', seq: -1, error: { code: error.code, message: error.message } });
   },
 );

@@ -1,8 +1,8 @@
-import { acquireLeadership, advisoryLockKeys, type Leadership } from '../../runtime/advisoryLeader.js';
+import { advisoryLockKeys, type AdvisoryLeaderOptions } from '../../replication/advisoryLeader.js';
 import type { Logger } from '../../runtime/logger.js';
-import type { Queryable } from '../../runtime/replication/slots.js';
+import type { Queryable } from '../../replication/slots.js';
 
-/** One change publisher per slot across instances (runtime/advisoryLeader.ts), and who it is. */
+/** One change publisher per slot across instances (replication/advisoryLeader.ts), and who it is. */
 
 /** 'CSYC': the first advisory-lock key of every publisher lock. */
 const LOCK_NAMESPACE = 0x43535943;
@@ -19,8 +19,6 @@ export interface LeadershipOptions {
   applicationName: string;
   pollMs: number;
   logger: Logger;
-  /** Called when another instance is found holding the lock. */
-  onStandby?: () => void;
 }
 
 export interface PublisherHolder {
@@ -44,22 +42,18 @@ export async function publisherHolder(db: Queryable, slotName: string): Promise<
   return row ? { pid: row.pid, applicationName: row.application_name, clientAddr: row.client_addr, since: row.backend_start } : null;
 }
 
-/** Waits to become the slot's publisher (see runtime/advisoryLeader.ts); null when `signal` aborts. */
-export function acquirePublisherLeadership(options: LeadershipOptions, signal: AbortSignal): Promise<Leadership | null> {
-  return acquireLeadership(
-    {
-      databaseUrl: options.databaseUrl,
-      keys: publisherLockKeys(options.slotName),
-      applicationName: options.applicationName,
-      pollMs: options.pollMs,
-      logger: options.logger,
-      standbyMessage: 'standby: another instance publishes change events',
-      describeLeader: async (client) => {
-        const holder = await publisherHolder(client, options.slotName);
-        return { slot: options.slotName, leader: holder?.applicationName, leaderPid: holder?.pid };
-      },
-      ...(options.onStandby ? { onStandby: options.onStandby } : {}),
+/** The advisory-lock settings of a slot's publisher, for the leader-term loop (replication/leaderTerms.ts). */
+export function publisherLeaderOptions(options: LeadershipOptions): AdvisoryLeaderOptions {
+  return {
+    databaseUrl: options.databaseUrl,
+    keys: publisherLockKeys(options.slotName),
+    applicationName: options.applicationName,
+    pollMs: options.pollMs,
+    logger: options.logger,
+    standbyMessage: 'standby: another instance publishes change events',
+    describeLeader: async (client) => {
+      const holder = await publisherHolder(client, options.slotName);
+      return { slot: options.slotName, leader: holder?.applicationName, leaderPid: holder?.pid };
     },
-    signal,
-  );
+  };
 }

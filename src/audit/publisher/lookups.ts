@@ -1,4 +1,4 @@
-import type { Queryable } from '../../runtime/replication/slots.js';
+import type { Queryable } from '../../replication/slots.js';
 import type { Lookups } from './assemble.js';
 import { lookupsNeeded, type TransactionDigest } from './digest.js';
 import { addressRow, customerRow, timestampText, type AddressRow, type CustomerRow } from './rows.js';

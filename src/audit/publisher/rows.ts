@@ -1,4 +1,4 @@
-import type { WalRow } from '../../runtime/replication/stream.js';
+import type { WalRow } from '../../replication/stream.js';
 import type { CustomerImage, MainAddress } from './ChangeEvent.js';
 
 /*

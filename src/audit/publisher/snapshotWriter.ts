@@ -1,9 +1,9 @@
 import type pg from 'pg';
 import type { Logger } from '../../runtime/logger.js';
-import { retryTransient } from '../../runtime/retry.js';
+import { retry } from '../../runtime/retry.js';
 import { inTransaction } from '../../runtime/transaction.js';
 import { timestampTextExpression } from './rows.js';
-import { SNAPSHOT_PREFIX } from './snapshot.js';
+import { SNAPSHOT_PREFIX } from './snapshotMessage.js';
 
 /*
  * Writes `custsync snapshot` batches into the WAL (see snapshot.ts). Each
@@ -73,7 +73,7 @@ export interface SnapshotBatchResult {
 /** Writes the next batch of customers (ids above `afterId`, at most `batchSize`) into the WAL as one snapshot message. */
 export async function writeSnapshotBatch(pool: pg.Pool, afterId: number, batchSize: number, logger: Logger, filter: SnapshotFilter = {}): Promise<SnapshotBatchResult> {
   const lock = lockCustomers(filter);
-  return retryTransient({ maxAttempts: 5, baseMs: 100, logger, what: 'snapshot batch' }, () =>
+  return retry({ maxAttempts: 5, logger, what: 'snapshot batch' }, () =>
     inTransaction(pool, { begin: 'BEGIN' }, async (client) => {
       const { rows } = await client.query<{ id: number; address_id: number | null }>(lock, [afterId, batchSize, ...filterParams(filter)]);
       const last = rows[rows.length - 1];

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { loadConfig } from '../../runtime/loadConfig.js';
+import { loadConfig } from '../../app/loadConfig.js';
 
 export function registerConfigCommands(program: Command): void {
   const config = program.command('config').description('Inspect configuration files');

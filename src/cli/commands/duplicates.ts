@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { DEFAULT_DUPLICATE_OPTIONS, duplicateRows, findDuplicates } from '../../audit/dedup/duplicates.js';
-import { formatRows, type OutputFormat } from '../../audit/reports/format.js';
+import { DEFAULT_DUPLICATE_OPTIONS, duplicateRows, findDuplicates } from '../../reports/duplicates.js';
+import { formatRows, type OutputFormat } from '../../reports/format.js';
 import { createPool } from '../../runtime/db.js';
 import { componentLogger } from '../../runtime/logger.js';
 import { loadContext, type GlobalOptions } from '../context.js';

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { exportSubject } from '../../audit/privacy/exportSubject.js';
-import { forgetRequest } from '../../audit/privacy/requests.js';
+import { exportSubject } from '../../privacy/exportSubject.js';
+import { forgetRequest } from '../../privacy/requests.js';
 import { createPool } from '../../runtime/db.js';
 import { UserError } from '../../runtime/errors.js';
 import { componentLogger } from '../../runtime/logger.js';

@@ -1,14 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
-import { Forgetter } from '../../audit/privacy/Forgetter.js';
-import type { ForgetOutcome, Requester } from '../../audit/privacy/plan.js';
-import { forgetRequest, parseEmailLines } from '../../audit/privacy/requests.js';
-import { createPool } from '../../runtime/db.js';
+import { withForgetter } from '../../app/forgetter.js';
+import type { Forgetter } from '../../privacy/Forgetter.js';
+import type { ForgetOutcome, Requester } from '../../privacy/plan.js';
+import { forgetRequest, parseEmailLines } from '../../privacy/requests.js';
 import { EXIT, UserError } from '../../runtime/errors.js';
-import { componentLogger, type Logger } from '../../runtime/logger.js';
 import { maskEmail } from '../../runtime/mask.js';
-import type { Config } from '../../runtime/config.js';
 import { countProgress } from '../countProgress.js';
 import { loadContext, type GlobalOptions } from '../context.js';
 import { positiveInt } from '../outputOptions.js';
@@ -30,15 +28,6 @@ function describe(outcome: ForgetOutcome): string {
       return `no customer to anonymize for ${who}; suppression recorded: later events for this email are dropped`;
     case 'already_forgotten':
       return `already forgotten: ${who} is suppressed and nothing is left to anonymize; nothing changed`;
-  }
-}
-
-async function withForgetter<T>(config: Config, logger: Logger, work: (forgetter: Forgetter) => Promise<T>): Promise<T> {
-  const pool = createPool(config.database, componentLogger(logger, 'postgres'), 'custsync-cli');
-  try {
-    return await work(new Forgetter(pool, componentLogger(logger, 'forget'), { maxAttempts: config.unifier.maxAttempts }));
-  } finally {
-    await pool.end();
   }
 }
 

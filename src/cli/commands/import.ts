@@ -5,7 +5,7 @@ import { CsvHeaderMissingError } from '../../connectors/import/importBatches.js'
 import type { Importer } from '../../connectors/import/Importer.js';
 import { inspectInputFile } from '../../connectors/import/inputFile.js';
 import { progressReporter } from '../../connectors/import/progress.js';
-import { defaultRejectsPath, importablePlatforms, runImport, type ImportFormat, type ImportOutcome } from '../../connectors/import/runImport.js';
+import { defaultRejectsPath, importablePlatforms, runImport, type ImportFormat, type ImportOutcome } from '../../app/runImport.js';
 import { UserError } from '../../runtime/errors.js';
 import { loadContext, type GlobalOptions } from '../context.js';
 
@@ -76,7 +76,7 @@ export function registerImportCommand(program: Command): void {
         signals += 1;
         if (signals > 1) process.exit(130);
         progress.log(`${signal}: stopping after the batch in flight (again to quit at once)`);
-        importer?.stop();
+        void importer?.stop();
       };
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
@@ -89,7 +89,7 @@ export function registerImportCommand(program: Command): void {
           logger,
           (created) => {
             importer = created;
-            if (signals > 0) created.stop();
+            if (signals > 0) void created.stop();
           },
         );
       } catch (err) {

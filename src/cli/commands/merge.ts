@@ -1,9 +1,9 @@
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
-import { mergeCustomers } from '../../audit/dedup/merge.js';
-import { mergeSummary } from '../../audit/dedup/summary.js';
+import { mergeCustomers } from '../../unifier/merge/merge.js';
+import { mergeSummary } from '../mergeSummary.js';
 import { createPool } from '../../runtime/db.js';
-import { rulesFromConfig } from '../../runtime/daemon.js';
+import { rulesFromConfig } from '../../app/settings.js';
 import { toCustsyncError, UserError } from '../../runtime/errors.js';
 import { componentLogger } from '../../runtime/logger.js';
 import { loadContext, type GlobalOptions } from '../context.js';

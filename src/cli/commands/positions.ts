@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
-import { formatRows, type OutputFormat } from '../../audit/reports/format.js';
+import { formatRows, type OutputFormat } from '../../reports/format.js';
 import { createKafka } from '../../connectors/kafka/client.js';
 import { applyReset, listPositions, parseResetTarget, planReset, type PositionRow, type ResetPlan } from '../../connectors/kafka/positions.js';
 import { createPool } from '../../runtime/db.js';
+import { PositionStore } from '../../unifier/PositionStore.js';
 import { componentLogger } from '../../runtime/logger.js';
 import { loadContext, type GlobalOptions } from '../context.js';
 import { formatOption, nonNegativeInt } from '../outputOptions.js';
@@ -42,7 +43,7 @@ export function registerPositionsCommands(program: Command): void {
       const pool = createPool(config.database, componentLogger(logger, 'postgres'), 'custsync-positions');
       const kafka = createKafka(config.kafka, componentLogger(logger, 'kafkajs'), '-positions');
       try {
-        const rows = await listPositions(pool, kafka, config);
+        const rows = await listPositions(new PositionStore(pool), kafka, config);
         const columns = ['stream', 'partition', 'stored', 'committed', 'low', 'high', 'lag', 'state', 'topic_id', 'stored_topic_id', 'updated_at'];
         process.stdout.write(formatRows({ columns, rows: listRows(rows) }, options.format));
         if (rows.some((r) => r.state === 'past end' || r.state === 'topic recreated')) process.exitCode = 1;
@@ -63,7 +64,7 @@ export function registerPositionsCommands(program: Command): void {
       const pool = createPool(config.database, componentLogger(logger, 'postgres'), 'custsync-positions');
       const kafka = createKafka(config.kafka, componentLogger(logger, 'kafkajs'), '-positions');
       try {
-        const plan = await planReset(pool, kafka, config, options.stream, target, options.partition);
+        const plan = await planReset(new PositionStore(pool), kafka, config, options.stream, target, options.partition);
         if (options.yes) {
           await applyReset(pool, kafka, plan);
           logger.info({ stream: plan.stream, groupId: plan.groupId, partitions: plan.changes.map((c) => ({ partition: c.partition, from: c.storedBefore, to: c.next })) }, 'positions reset');

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { DEFAULT_REPORT_OPTIONS, findReport, REPORTS, reportList, type ReportDefinition, type ReportOptionName } from '../../audit/reports/catalog.js';
-import { formatRows, type OutputFormat } from '../../audit/reports/format.js';
-import { runReport } from '../../audit/reports/run.js';
+import { DEFAULT_REPORT_OPTIONS, findReport, REPORTS, reportList, type ReportDefinition, type ReportOptionName } from '../../reports/catalog.js';
+import { formatRows, type OutputFormat } from '../../reports/format.js';
+import { runReport } from '../../reports/run.js';
 import { createPool } from '../../runtime/db.js';
 import { UserError } from '../../runtime/errors.js';
 import { componentLogger } from '../../runtime/logger.js';

@@ -1,11 +1,9 @@
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
-import { formatDuration, parseDuration } from '../../audit/privacy/duration.js';
-import { Forgetter } from '../../audit/privacy/Forgetter.js';
-import { countInactive, inactiveCustomers, retentionCutoff, runRetention } from '../../audit/privacy/retention.js';
-import { createPool } from '../../runtime/db.js';
+import { formatDuration, parseDuration } from '../../runtime/duration.js';
+import { withForgetter } from '../../app/forgetter.js';
+import { countInactive, inactiveCustomers, retentionCutoff, runRetention } from '../../privacy/retention.js';
 import { UserError } from '../../runtime/errors.js';
-import { componentLogger } from '../../runtime/logger.js';
 import { maskEmail } from '../../runtime/mask.js';
 import { countProgress } from '../countProgress.js';
 import { loadContext, type GlobalOptions } from '../context.js';
@@ -28,8 +26,7 @@ export function registerRetentionCommands(program: Command): void {
       const parsed = parseDuration(policy);
       if (!parsed.ok) throw new UserError('CUSTSYNC_CONFIG_INVALID', `retention.inactiveAfter: ${parsed.message}`);
       const label = formatDuration(parsed.duration);
-      const pool = createPool(config.database, componentLogger(logger, 'postgres'), 'custsync-cli');
-      try {
+      await withForgetter(config, logger, async (forgetter, pool) => {
         const cutoff = await retentionCutoff(pool, parsed.duration);
         const total = await countInactive(pool, cutoff);
         const since = `no activity since ${cutoff.toISOString()} (retention.inactiveAfter ${label})`;
@@ -43,7 +40,6 @@ export function registerRetentionCommands(program: Command): void {
           process.stdout.write('dry run: nothing changed\n');
           return;
         }
-        const forgetter = new Forgetter(pool, componentLogger(logger, 'forget'), { maxAttempts: config.unifier.maxAttempts });
         const progress = countProgress(process.stderr, 'anonymizing', total);
         const result = await runRetention(pool, forgetter, {
           cutoff,
@@ -56,8 +52,6 @@ export function registerRetentionCommands(program: Command): void {
           `retention: anonymized ${result.anonymized} of ${result.selected} customer(s) with ${since}, ` +
             `changed_by 'Retention Policy'; ${result.suppressionsAdded} suppression(s) recorded in ${result.batches} batch(es)\n`,
         );
-      } finally {
-        await pool.end();
-      }
+      });
     });
 }

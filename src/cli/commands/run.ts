@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { createDaemon } from '../../runtime/daemon.js';
-import { reloadOnSighup } from '../../runtime/reload.js';
+import { createDaemon } from '../../app/daemon.js';
+import { reloadOnSighup } from '../../app/reload.js';
 import { configPath, loadContext, type GlobalOptions } from '../context.js';
 
 export function registerRunCommand(program: Command): void {

@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
-import { SNAPSHOT_PREFIX } from '../../audit/publisher/snapshot.js';
+import { SNAPSHOT_PREFIX } from '../../audit/publisher/snapshotMessage.js';
 import { countCustomers, writeSnapshotBatch, type SnapshotFilter } from '../../audit/publisher/snapshotWriter.js';
 import { createPool } from '../../runtime/db.js';
 import { UserError } from '../../runtime/errors.js';
 import { unreachable } from '../../runtime/unavailable.js';
 import { componentLogger } from '../../runtime/logger.js';
-import { readSlot } from '../../runtime/replication/slots.js';
+import { readSlot } from '../../replication/slots.js';
 import { countProgress } from '../countProgress.js';
 import { idList, nonNegativeInt, positiveInt } from '../outputOptions.js';
 import { loadContext, type GlobalOptions } from '../context.js';

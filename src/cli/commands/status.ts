@@ -4,8 +4,8 @@ import { publisherHolder, type PublisherHolder } from '../../audit/publisher/lea
 import type { Config } from '../../runtime/config.js';
 import { createPool } from '../../runtime/db.js';
 import { componentLogger } from '../../runtime/logger.js';
-import { formatLsn } from '../../runtime/replication/lsn.js';
-import { listSlots, recordedSlots, type SlotInfo } from '../../runtime/replication/slots.js';
+import { PositionStore, showOrdinal } from '../../unifier/PositionStore.js';
+import { listSlots, recordedSlots, type SlotInfo } from '../../replication/slots.js';
 import { loadContext, type GlobalOptions } from '../context.js';
 
 export interface SlotStatus extends SlotInfo {
@@ -28,9 +28,6 @@ export interface Status {
   positions: StreamPosition[];
 }
 
-const SELECT_POSITIONS = `
-SELECT stream, partition, next_ordinal::text AS next, updated_at FROM custsync.source_positions ORDER BY stream, partition`;
-
 /** Publisher sessions waiting for the lock: every instance names its session `custsync-publisher <host>:<pid>`. */
 const COUNT_PUBLISHER_SESSIONS = `
 SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'custsync-publisher %'`;
@@ -44,7 +41,7 @@ export async function collectStatus(pool: pg.Pool, config: Config): Promise<Stat
     recordedSlots(pool),
     publisherHolder(pool, config.publisher.slotName),
     pool.query<{ n: number }>(COUNT_PUBLISHER_SESSIONS),
-    pool.query<{ stream: string; partition: number; next: string; updated_at: Date }>(SELECT_POSITIONS),
+    new PositionStore(pool).list(),
   ]);
   const byName = new Map(slots.map((s): [string, SlotStatus] => [s.name, { ...s, purpose: null, lost: s.walStatus === 'lost' }]));
   for (const r of recorded) {
@@ -58,11 +55,11 @@ export async function collectStatus(pool: pg.Pool, config: Config): Promise<Stat
     }
   }
   const streams = new Map<string, StreamPosition>();
-  for (const row of positions.rows) {
-    const entry = streams.get(row.stream) ?? { stream: row.stream, partitions: [], updatedAt: row.updated_at };
+  for (const row of positions) {
+    const entry = streams.get(row.stream) ?? { stream: row.stream, partitions: [], updatedAt: row.updatedAt };
     // WAL sources store the next LSN as a number; shown as an LSN.
-    entry.partitions.push({ partition: row.partition, next: row.stream.startsWith('wal:') ? formatLsn(BigInt(row.next)) : row.next });
-    if (row.updated_at > entry.updatedAt) entry.updatedAt = row.updated_at;
+    entry.partitions.push({ partition: row.partition, next: showOrdinal(row.stream, row.next) });
+    if (row.updatedAt > entry.updatedAt) entry.updatedAt = row.updatedAt;
     streams.set(row.stream, entry);
   }
   const info = db.rows[0];

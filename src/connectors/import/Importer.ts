@@ -1,5 +1,8 @@
-import type { Pool } from 'pg';
-import { StoppedError, type Unifier } from '../../unifier/Unifier.js';
+import type { RecordSink } from '../../contract.js';
+import type { Logger } from '../../runtime/logger.js';
+import { StoppedError } from '../../runtime/retry.js';
+import { SourceConnector } from '../Connector.js';
+import { streams } from '../../unifier/PositionStore.js';
 import type { ImportBatch } from './importBatches.js';
 import type { ProgressState } from './progress.js';
 
@@ -26,42 +29,28 @@ export interface ImportSummary {
   stopped: boolean;
 }
 
-const STORED_POSITION = `SELECT next_ordinal::text FROM custsync.source_positions WHERE stream = $1 AND partition = 0`;
-
-/** `import:<sha256>`, as `positionKey` names an import's stream. */
-export function importStream(sha256: string): string {
-  return `import:${sha256}`;
-}
-
-/** The first line an earlier run of this file has not applied (1 for a new file). */
-export async function storedImportPosition(pool: Pool, sha256: string): Promise<bigint | undefined> {
-  const { rows } = await pool.query<{ next_ordinal: string }>(STORED_POSITION, [importStream(sha256)]);
-  return rows[0] ? BigInt(rows[0].next_ordinal) : undefined;
-}
-
 /**
  * Runs an input file's batches through the unifier, one transaction per
  * batch with the import position stored in it, reading the next batch while
  * the current one applies. `stop()` lets the batch in flight commit and ends
  * the run there; only a batch that keeps failing is abandoned (uncommitted).
+ * `summary` is complete once `finished` settles.
  */
-export class Importer {
-  private stopRequested = false;
+export class Importer extends SourceConnector {
+  readonly name = 'import';
+  readonly summary: ImportSummary;
 
   constructor(
-    private readonly unifier: Unifier,
+    unifier: RecordSink,
     private readonly sha256: string,
     private readonly totalLines: number,
-  ) {}
-
-  stop(): void {
-    this.stopRequested = true;
-  }
-
-  async run(batches: AsyncIterable<ImportBatch>, onProgress: (state: ProgressState) => void = () => undefined): Promise<ImportSummary> {
-    const started = Date.now();
-    const summary: ImportSummary = {
-      totalLines: this.totalLines,
+    private readonly batches: AsyncIterable<ImportBatch>,
+    private readonly onProgress: (state: ProgressState) => void,
+    logger: Logger,
+  ) {
+    super(unifier, logger);
+    this.summary = {
+      totalLines,
       lastLine: 0,
       records: 0,
       applied: 0,
@@ -75,20 +64,26 @@ export class Importer {
       elapsedMs: 0,
       stopped: false,
     };
-    const stream = importStream(this.sha256);
-    const iterator = batches[Symbol.asyncIterator]();
+  }
+
+  /** A healthy batch in flight finishes when stopped; only a failing one stops retrying. */
+  protected override giveUpDelivery(): boolean {
+    return this.stopping && this.unifier.failing;
+  }
+
+  protected async run(signal: AbortSignal): Promise<void> {
+    const started = Date.now();
+    const { summary } = this;
+    const stream = streams.import(this.sha256);
+    const iterator = this.batches[Symbol.asyncIterator]();
     let next = await iterator.next();
     while (!next.done) {
-      if (this.stopRequested) {
+      if (signal.aborted) {
         summary.stopped = true;
         break;
       }
       const batch = next.value;
-      const applying = this.unifier.ingest(
-        { items: batch.items, advance: [{ stream, partition: 0, next: BigInt(batch.lastLine) + 1n }] },
-        // A healthy batch in flight finishes; a failing one stops retrying.
-        { shouldStop: () => this.stopRequested && this.unifier.failing },
-      );
+      const applying = this.deliver({ items: batch.items, advance: [{ stream, partition: 0, next: BigInt(batch.lastLine) + 1n }] }, async () => undefined, {});
       const prefetch = iterator.next();
       prefetch.catch(() => undefined);
       try {
@@ -109,11 +104,10 @@ export class Importer {
         break;
       }
       summary.elapsedMs = Date.now() - started;
-      onProgress({ line: summary.lastLine, totalLines: this.totalLines, records: summary.records, rejected: summary.rejected, elapsedMs: summary.elapsedMs });
+      this.onProgress({ line: summary.lastLine, totalLines: this.totalLines, records: summary.records, rejected: summary.rejected, elapsedMs: summary.elapsedMs });
       next = await prefetch;
     }
     summary.elapsedMs = Date.now() - started;
     if (summary.stopped) await iterator.return?.(undefined).catch(() => undefined); // closes the input file
-    return summary;
   }
 }

@@ -1,5 +1,5 @@
 import { open, readFile, rm, writeFile, type FileHandle } from 'node:fs/promises';
-import type { DeadLetter, DeadLetterSink } from '../deadLetters.js';
+import type { DeadLetter, DeadLetterSink } from '../../contract.js';
 
 /** One line of the rejects file: what was wrong, where, and the input as it was. */
 export interface RejectEntry {

@@ -1,5 +1,5 @@
-import { ADDRESS_FIELDS, CUSTOMER_FIELDS, isAddressField, isCustomerField } from '../../unifier/fields.js';
-import type { AddressValues, CustomerValues } from '../../unifier/SourceRecord.js';
+import { ADDRESS_FIELDS, CUSTOMER_FIELDS, isAddressField, isCustomerField } from '../../contract.js';
+import type { AddressValues, CustomerValues } from '../../contract.js';
 import { parseInstant, dateFromEpochMillis } from '../mappers/time.js';
 
 /**

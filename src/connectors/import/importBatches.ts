@@ -1,8 +1,8 @@
-import type { Incoming } from '../../unifier/Unifier.js';
 import { parseCsvHeader, type CsvHeader } from './csvColumns.js';
 import { delimitCsvRecords, parseRecords, type CsvUnit, type DelimitedUnit } from './csvRecords.js';
 import { csvUnitIncoming, jsonlLineIncoming, type ImportContext, type JsonlContext } from './importItems.js';
 import { readPhysicalLines } from './inputFile.js';
+import type { Incoming } from '../../contract.js';
 
 /** Up to `batchSize` inputs and the last line they cover (blank lines included). */
 export interface ImportBatch {

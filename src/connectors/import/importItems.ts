@@ -1,10 +1,10 @@
-import type { ImportPosition } from '../../unifier/SourceRecord.js';
-import type { Incoming } from '../../unifier/Unifier.js';
-import type { DeadLetterOrigin, DeadLetterReason } from '../deadLetters.js';
+import type { ImportPosition } from '../../contract.js';
 import { decodePayload, invalidPayload, validatedRecord } from '../payload.js';
 import type { Mapper } from '../mappers/Mapper.js';
 import { csvRowValues, type CsvHeader } from './csvColumns.js';
 import type { CsvUnit } from './csvRecords.js';
+import type { DeadLetterOrigin, DeadLetterReason } from '../../contract.js';
+import type { Incoming } from '../../contract.js';
 
 /**
  * Pure: an input line (JSONL) or record (CSV) to what the unifier takes,

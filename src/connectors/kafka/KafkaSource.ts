@@ -1,22 +1,21 @@
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
-import type { Pool } from 'pg';
 import type { Config } from '../../runtime/config.js';
 import type { Logger } from '../../runtime/logger.js';
 import type { Metrics } from '../../runtime/metrics.js';
-import { retryUntilStopped } from '../../runtime/retry.js';
 import { unreachable } from '../../runtime/unavailable.js';
-import { StoppedError, type Unifier } from '../../unifier/Unifier.js';
+import type { RecordSink } from '../../contract.js';
+import { retry, StoppedError } from '../../runtime/retry.js';
 import { SourceConnector } from '../Connector.js';
 import { platformMapper } from '../mappers/registry.js';
 import { BrokerProbe } from './brokerProbe.js';
 import { decodeMessage, type DecodeContext } from './decode.js';
 import { lagMessages, LagMonitor } from './LagMonitor.js';
-import { judgePosition, readStoredPosition, recordTopicId } from './positionGuard.js';
+import { judgePosition } from './positionGuard.js';
+import { aborted } from '../../runtime/sleep.js';
 import { SupervisedConsumer } from './SupervisedConsumer.js';
+import { formatTopicId } from './wire.js';
+import { storedKey, streams, type PositionStore } from '../../unifier/PositionStore.js';
 import { findUndecodable, undecodableKey, undecodableLetter } from './undecodable.js';
-
-const STORED_POSITIONS = `
-SELECT partition, next_ordinal::text FROM custsync.source_positions WHERE stream = $1 AND partition = ANY($2::int[])`;
 
 /** Probes that must find the same undecodable batch before it is dead-lettered (the consumer's crash was the first failure). */
 const UNDECODABLE_CONFIRMATIONS = 2;
@@ -56,10 +55,12 @@ export class KafkaSource extends SourceConnector {
   readonly name = 'kafka-source';
   private readonly admin: Admin;
   private readonly probe: BrokerProbe;
-  private readonly supervisor: SupervisedConsumer;
+  /** The consumer of the current routing; a reload that changes topics replaces it. */
+  private supervisor: SupervisedConsumer;
   private readonly lag: LagMonitor;
   private contexts: Map<string, DecodeContext>;
   private idle = false;
+  private consumerFailed: (err: unknown) => void = () => undefined;
   private reconfiguring: Promise<void> = Promise.resolve();
   /** The partitions of the last assignment, kept while the consumer restarts (lag, crash isolation). */
   private assignment = new Map<string, number[]>();
@@ -77,8 +78,8 @@ export class KafkaSource extends SourceConnector {
   constructor(
     private readonly kafka: Kafka,
     private config: Config,
-    private readonly pool: Pool,
-    unifier: Unifier,
+    private readonly positions: PositionStore,
+    unifier: RecordSink,
     private readonly metrics: Metrics,
     logger: Logger,
   ) {
@@ -86,18 +87,11 @@ export class KafkaSource extends SourceConnector {
     this.admin = kafka.admin();
     this.probe = new BrokerProbe(kafka);
     this.contexts = decodeContexts(config);
-    this.supervisor = new SupervisedConsumer({
-      name: this.name,
-      create: () => this.createConsumer(),
-      run: (consumer) => this.runConsumer(consumer),
-      beforeRestart: (error) => this.afterCrash(error),
-      logger,
-      metrics,
-    });
+    this.supervisor = this.newSupervisor();
     this.lag = new LagMonitor({
       admin: this.admin,
       probe: this.probe,
-      pool,
+      positions,
       metrics,
       logger,
       intervalMs: config.kafka.lagIntervalMs,
@@ -109,9 +103,22 @@ export class KafkaSource extends SourceConnector {
     return [...this.contexts.keys()];
   }
 
+  private newSupervisor(): SupervisedConsumer {
+    const supervisor = new SupervisedConsumer({
+      name: this.name,
+      create: () => this.createConsumer(),
+      run: (consumer) => this.runConsumer(consumer),
+      beforeRestart: (error) => this.afterCrash(error),
+      logger: this.logger,
+      metrics: this.metrics,
+    });
+    supervisor.onFatal = (err) => this.consumerFailed(err);
+    return supervisor;
+  }
+
   /** Readiness: the consumer runs (not crashed or restarting), no partition is refused, the cluster answers. */
-  async testConnection(): Promise<void> {
-    if (!this.idle) this.supervisor.check();
+  protected override async readiness(): Promise<void> {
+    if (!this.idle) await this.supervisor.check();
     const [refusal] = this.refused.values();
     if (refusal) throw new Error(`${this.refused.size} partition(s) stopped: ${refusal}`);
     await this.admin.describeCluster();
@@ -134,22 +141,28 @@ export class KafkaSource extends SourceConnector {
       this.logger.info({ topics: [...contexts.keys()] }, 'topics or mappers changed: restarting the consumer');
       await this.supervisor.stop();
       this.contexts = contexts;
+      this.supervisor = this.newSupervisor();
       if (!this.stopping) await this.startConsumer();
     });
     return this.reconfiguring;
   }
 
-  protected async connect(): Promise<void> {
+  protected override async prepare(): Promise<void> {
     await this.admin.connect();
   }
 
-  protected async consume(signal: AbortSignal): Promise<void> {
-    await this.startConsumer();
-    this.lag.start();
-    await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
-    await this.reconfiguring;
-    await this.lag.stop();
-    await this.supervisor.stop();
+  protected async run(signal: AbortSignal): Promise<void> {
+    // A consumer that fails for good (a fatal code in the retry table) fails the source.
+    const consumerFailed = new Promise<void>((_, reject) => (this.consumerFailed = reject));
+    try {
+      await this.startConsumer();
+      await this.lag.start();
+      await Promise.race([consumerFailed, aborted(signal)]);
+    } finally {
+      await this.reconfiguring;
+      await this.lag.stop();
+      await this.supervisor.stop();
+    }
   }
 
   private async startConsumer(): Promise<void> {
@@ -202,7 +215,7 @@ export class KafkaSource extends SourceConnector {
     });
   }
 
-  protected async disconnect(): Promise<void> {
+  protected override async cleanup(): Promise<void> {
     await this.probe.disconnect();
     await this.admin.disconnect();
   }
@@ -210,11 +223,11 @@ export class KafkaSource extends SourceConnector {
   private async handleBatch(consumer: Consumer, { batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     const context = this.contexts.get(batch.topic);
     if (!context) return;
-    const stream = `kafka:${batch.topic}`;
+    const stream = streams.kafka(batch.topic);
     let allowed: boolean;
     try {
       // Postgres away: wait (heartbeating) like a batch does, rather than failing the batch.
-      allowed = await retryUntilStopped(
+      allowed = await retry(
         { logger: this.logger, what: 'position check', shouldStop: () => this.stopping || !isRunning() || isStale(), onWait: heartbeat },
         () => this.mayConsume(consumer, batch.topic, batch.partition, BigInt(batch.highWatermark)),
       );
@@ -275,8 +288,8 @@ export class KafkaSource extends SourceConnector {
     const key = partitionKey(topic, partition);
     if (this.refused.has(key)) return false;
     if (this.verified.has(key)) return true;
-    const stream = `kafka:${topic}`;
-    const stored = await readStoredPosition(this.pool, stream, partition);
+    const stream = streams.kafka(topic);
+    const stored = await this.positions.withTopicId(stream, partition);
     const verdict = judgePosition({ stream, partition, stored, highWatermark, topicId: await this.topicIdOf(topic) });
     if (verdict.ok) {
       this.verified.add(key);
@@ -304,7 +317,7 @@ export class KafkaSource extends SourceConnector {
     if (this.topicIdRecorded.has(topic)) return;
     const id = await this.topicIdOf(topic);
     this.topicIdRecorded.add(topic);
-    if (id) await recordTopicId(this.pool, `kafka:${topic}`, id).catch(() => this.topicIdRecorded.delete(topic));
+    if (id) await this.positions.recordTopicId(streams.kafka(topic), formatTopicId(id)).catch(() => this.topicIdRecorded.delete(topic));
   }
 
   /**
@@ -328,9 +341,8 @@ export class KafkaSource extends SourceConnector {
     for (const [topic, partitions] of owned) {
       const context = this.contexts.get(topic);
       if (!context || partitions.length === 0) continue;
-      const stream = `kafka:${topic}`;
-      const { rows } = await this.pool.query<{ partition: number; next_ordinal: string }>(STORED_POSITIONS, [stream, partitions]);
-      const stored = new Map(rows.map((r) => [r.partition, BigInt(r.next_ordinal)]));
+      const stream = streams.kafka(topic);
+      const stored = await this.storedOf(topic, partitions);
       const lows = new Map((await this.admin.fetchTopicOffsets(topic)).map((o) => [o.partition, BigInt(o.low)]));
       for (const partition of partitions) {
         const key = partitionKey(topic, partition);
@@ -369,6 +381,18 @@ export class KafkaSource extends SourceConnector {
     }
   }
 
+  /** The stored next offset of these partitions of a topic, by partition. */
+  private async storedOf(topic: string, partitions: readonly number[]): Promise<Map<number, bigint>> {
+    const stream = streams.kafka(topic);
+    const stored = await this.positions.nextOf(partitions.map((partition) => ({ stream, partition })));
+    const out = new Map<number, bigint>();
+    for (const partition of partitions) {
+      const next = stored.get(storedKey(stream, partition));
+      if (next !== undefined) out.set(partition, next);
+    }
+    return out;
+  }
+
   private async allPartitions(): Promise<Map<string, number[]>> {
     const { topics } = await this.admin.fetchTopicMetadata({ topics: this.topics });
     return new Map(topics.map((t) => [t.name, t.partitions.map((p) => p.partitionId)]));
@@ -391,16 +415,15 @@ export class KafkaSource extends SourceConnector {
   private async seekToStoredPositions(consumer: Consumer, assignment: Record<string, number[]>): Promise<void> {
     for (const [topic, partitions] of Object.entries(assignment)) {
       if (partitions.length === 0 || !this.contexts.has(topic)) continue;
-      const { rows } = await this.pool.query<{ partition: number; next_ordinal: string }>(STORED_POSITIONS, [`kafka:${topic}`, partitions]);
-      if (rows.length === 0) continue;
+      const stored = await this.storedOf(topic, partitions);
+      if (stored.size === 0) continue;
       const [committed] = await this.admin.fetchOffsets({ groupId: this.config.kafka.groupId, topics: [topic] });
       const committedOf = new Map((committed?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]));
-      for (const row of rows) {
-        const stored = BigInt(row.next_ordinal);
-        const kafkaOffset = committedOf.get(row.partition) ?? -1n;
-        if (stored > kafkaOffset) {
-          this.logger.info({ topic, partition: row.partition, committed: kafkaOffset.toString(), stored: stored.toString() }, 'seeking to the position stored in Postgres');
-          consumer.seek({ topic, partition: row.partition, offset: stored.toString() });
+      for (const [partition, next] of stored) {
+        const kafkaOffset = committedOf.get(partition) ?? -1n;
+        if (next > kafkaOffset) {
+          this.logger.info({ topic, partition, committed: kafkaOffset.toString(), stored: next.toString() }, 'seeking to the position stored in Postgres');
+          consumer.seek({ topic, partition, offset: next.toString() });
         }
       }
     }

@@ -1,11 +1,11 @@
 import type { Admin } from 'kafkajs';
-import type { Pool } from 'pg';
+import { Job } from '../../runtime/Job.js';
 import type { Logger } from '../../runtime/logger.js';
+import { sleep } from '../../runtime/sleep.js';
 import type { Metrics } from '../../runtime/metrics.js';
 import { decodeStoredBatch, type BrokerProbe } from './brokerProbe.js';
 import { scanBatches } from './wire.js';
-
-const STORED = `SELECT stream, partition, next_ordinal::text AS next FROM custsync.source_positions WHERE stream = ANY($1::text[])`;
+import { storedKey, streams, type PositionStore } from '../../unifier/PositionStore.js';
 
 /** Bytes fetched to read the timestamp of the oldest unapplied message: one small batch is enough. */
 const PEEK_BYTES = 64 * 1024;
@@ -13,7 +13,7 @@ const PEEK_BYTES = 64 * 1024;
 export interface LagMonitorDeps {
   admin: Admin;
   probe: BrokerProbe;
-  pool: Pool;
+  positions: PositionStore;
   metrics: Metrics;
   logger: Logger;
   intervalMs: number;
@@ -33,50 +33,40 @@ export function lagMessages(highWatermark: bigint, next: bigint): number {
  * `custsync_consumer_lag_messages` and `custsync_consumer_lag_seconds`, the
  * age of the oldest message not applied yet (0 when caught up).
  */
-export class LagMonitor {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+export class LagMonitor extends Job {
+  readonly name = 'lag-monitor';
   private labels = new Set<string>();
   private failing = false;
 
-  constructor(private readonly deps: LagMonitorDeps) {}
-
-  start(): void {
-    this.timer = setInterval(() => void this.tick(), this.deps.intervalMs);
-    this.timer.unref();
-    void this.tick();
+  constructor(private readonly deps: LagMonitorDeps) {
+    super(deps.logger);
   }
 
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    await this.running;
+  /** Measures at once, then every `intervalMs` until stopped. */
+  protected async run(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      await this.tick();
+      await sleep(this.deps.intervalMs, signal);
+    }
   }
 
-  private tick(): Promise<void> {
-    this.running ??= this.refresh()
-      .then(() => {
-        if (this.failing) this.deps.logger.info('consumer lag measured again');
-        this.failing = false;
-      })
-      .catch((err: unknown) => {
-        // Kafka or Postgres away: the gauges keep their last values, readiness reports the outage.
-        if (!this.failing) this.deps.logger.warn({ err: (err as Error).message }, 'could not measure consumer lag; retrying on the next tick');
-        this.failing = true;
-      })
-      .finally(() => {
-        this.running = undefined;
-      });
-    return this.running;
+  private async tick(): Promise<void> {
+    try {
+      await this.refresh();
+      if (this.failing) this.logger.info('consumer lag measured again');
+      this.failing = false;
+    } catch (err) {
+      // Kafka or Postgres away: the gauges keep their last values, readiness reports the outage.
+      if (!this.failing) this.logger.warn({ err: (err as Error).message }, 'could not measure consumer lag; retrying on the next tick');
+      this.failing = true;
+    }
   }
 
   /** One measurement of every owned partition. */
   async refresh(now: number = Date.now()): Promise<void> {
-    const { admin, pool, metrics } = this.deps;
+    const { admin, positions, metrics } = this.deps;
     const owned = this.deps.partitions();
-    const streams = [...owned.keys()].map((topic) => `kafka:${topic}`);
-    const { rows } = await pool.query<{ stream: string; partition: number; next: string }>(STORED, [streams]);
-    const stored = new Map(rows.map((r) => [`${r.stream.slice('kafka:'.length)}\u0000${r.partition}`, BigInt(r.next)]));
+    const stored = await positions.nextOfStreams([...owned.keys()].map(streams.kafka));
     const seen = new Set<string>();
     for (const [topic, partitions] of owned) {
       if (partitions.length === 0) continue;
@@ -85,7 +75,7 @@ export class LagMonitor {
         const at = offsets.find((o) => o.partition === partition);
         if (!at) continue;
         const high = BigInt(at.high);
-        const next = stored.get(`${topic}\u0000${partition}`) ?? BigInt(at.low);
+        const next = stored.get(storedKey(streams.kafka(topic), partition)) ?? BigInt(at.low);
         const lag = lagMessages(high, next);
         const labels = { topic, partition: String(partition) };
         metrics.consumerLag.set(labels, lag);

@@ -1,6 +1,8 @@
 import type { Consumer } from 'kafkajs';
+import { Job } from '../../runtime/Job.js';
 import type { Logger } from '../../runtime/logger.js';
 import type { Metrics } from '../../runtime/metrics.js';
+import { retry } from '../../runtime/retry.js';
 
 export interface SupervisedConsumerOptions {
   /** Names the consumer in logs, metrics and readiness (`kafka-source`, `forget-requests`). */
@@ -18,12 +20,6 @@ export interface SupervisedConsumerOptions {
   metrics: Metrics;
 }
 
-/** Pure: the wait before restart number `n` (from 1): 1 s doubling to 30 s, with jitter. */
-export function restartDelayMs(n: number, random: () => number = Math.random): number {
-  const base = Math.min(1_000 * 2 ** Math.min(n - 1, 5), 30_000);
-  return Math.round(base * (0.75 + random() / 2));
-}
-
 type State = 'stopped' | 'starting' | 'running' | 'crashed';
 
 /**
@@ -31,97 +27,87 @@ type State = 'stopped' | 'starting' | 'running' | 'crashed';
  * for errors it deems retriable and gives up on the others (a parse error, an
  * unknown codec), which used to stop a source for good. Here every crash is
  * logged once, counted (`custsync_consumer_crashes_total`), reported by the
- * readiness check, and followed by a fresh consumer after a backoff, for as
- * long as the daemon runs. `start` and `stop` may alternate (a configuration
- * reload restarts the consumer); `stop` is safe to call twice.
+ * readiness check, and followed by a fresh consumer after the retry table's
+ * wait for the crash's code, for as long as the job runs. A configuration
+ * reload that changes topics stops this job and starts a new one.
  */
-export class SupervisedConsumer {
+export class SupervisedConsumer extends Job {
+  readonly name: string;
   private consumer: Consumer | undefined;
   private state: State = 'stopped';
   private lastError: Error | undefined;
-  private consecutive = 0;
+  private crashes = 0;
   private restartAt = 0;
-  private timer: NodeJS.Timeout | undefined;
-  private wake: (() => void) | undefined;
-  private restarting: Promise<void> = Promise.resolve();
-  private stopped = true;
+  private markHealthy: () => void = () => undefined;
 
-  constructor(private readonly options: SupervisedConsumerOptions) {}
-
-  /** The consumer of the current run (for seeks and commits), if any. */
-  get current(): Consumer | undefined {
-    return this.consumer;
-  }
-
-  get running(): boolean {
-    return this.state === 'running';
-  }
-
-  async start(): Promise<void> {
-    this.stopped = false;
-    await this.launch();
+  constructor(private readonly options: SupervisedConsumerOptions) {
+    super(options.logger);
+    this.name = options.name;
   }
 
   /** Work went through: the next crash starts the backoff from the beginning. */
   healthy(): void {
-    this.consecutive = 0;
+    this.markHealthy();
   }
 
-  /** Readiness: throws while the consumer is not running. */
-  check(): void {
+  protected override async readiness(): Promise<void> {
     if (this.state === 'running') return;
     if (this.state === 'crashed') {
       const inMs = Math.max(this.restartAt - Date.now(), 0);
-      throw new Error(`${this.options.name}: consumer crashed (${this.lastError?.message ?? 'unknown error'}); restart ${this.consecutive} in ${Math.ceil(inMs / 1000)} s`);
+      throw new Error(`${this.name}: consumer crashed (${this.lastError?.message ?? 'unknown error'}); restart ${this.crashes} in ${Math.ceil(inMs / 1000)} s`);
     }
-    throw new Error(`${this.options.name}: consumer ${this.state}`);
+    throw new Error(`${this.name}: consumer ${this.state}`);
   }
 
-  private async launch(): Promise<void> {
+  protected async run(signal: AbortSignal): Promise<void> {
+    await retry(
+      {
+        what: `${this.name} consumer`,
+        logger: this.logger,
+        signal,
+        message: 'kafka consumer crashed; restarting it',
+        onFailure: async (error, crashes, delayMs) => {
+          this.state = 'crashed';
+          this.lastError = error;
+          this.crashes = crashes;
+          this.restartAt = Date.now() + delayMs;
+          this.options.metrics.consumerCrashes.inc({ consumer: this.name });
+          await this.options.beforeRestart?.(error, crashes).catch((err: unknown) => {
+            this.logger.warn({ err: (err as Error).message }, 'looking for an undecodable batch failed; restarting anyway');
+          });
+        },
+      },
+      (attempt) => {
+        this.markHealthy = attempt.healthy;
+        return this.runOnce(signal);
+      },
+    );
+  }
+
+  /** One consumer, from start to crash (rejects with the crash) or to the job's stop (resolves). */
+  private async runOnce(signal: AbortSignal): Promise<void> {
     const consumer = this.options.create();
     this.consumer = consumer;
     this.state = 'starting';
-    consumer.on(consumer.events.CRASH, ({ payload }) => this.onCrash(consumer, payload.error));
+    const crashed = new Promise<Error>((resolve) => consumer.on(consumer.events.CRASH, ({ payload }) => resolve(payload.error)));
     try {
       await this.options.run(consumer);
-      if (this.consumer === consumer && this.state === 'starting') this.state = 'running';
     } catch (err) {
       // A start that fails is a crash too; kafkajs does not emit one for it.
       await consumer.disconnect().catch(() => undefined);
-      this.onCrash(consumer, err instanceof Error ? err : new Error(String(err)));
+      throw err;
     }
-  }
-
-  private onCrash(consumer: Consumer, error: Error): void {
-    if (this.stopped || consumer !== this.consumer || this.state === 'crashed') return;
-    this.state = 'crashed';
-    this.lastError = error;
-    this.consecutive += 1;
-    const crashes = this.consecutive;
-    const delay = restartDelayMs(crashes);
-    this.restartAt = Date.now() + delay;
-    this.options.metrics.consumerCrashes.inc({ consumer: this.options.name });
-    this.options.logger.error({ err: error.message, errorName: error.name, crash: crashes, restartInMs: delay }, 'kafka consumer crashed; restarting it');
-    this.restarting = this.restarting.then(async () => {
-      await this.options.beforeRestart?.(error, crashes).catch((err: unknown) => {
-        this.options.logger.warn({ err: (err as Error).message }, 'looking for an undecodable batch failed; restarting anyway');
-      });
-      await new Promise<void>((resolve) => {
-        this.wake = resolve;
-        this.timer = setTimeout(resolve, Math.max(this.restartAt - Date.now(), 0));
-      });
-      this.timer = undefined;
-      this.wake = undefined;
-      if (this.stopped) return;
-      await this.launch();
+    if (this.state === 'starting') this.state = 'running';
+    const stopped = new Promise<null>((resolve) => {
+      if (signal.aborted) resolve(null);
+      signal.addEventListener('abort', () => resolve(null), { once: true });
     });
+    const crash = await Promise.race([crashed, stopped]);
+    if (crash) throw crash;
   }
 
-  /** Stops the consumer (kafkajs waits for the batch in flight) and any pending restart. */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.wake?.();
+  /** Stops the consumer (kafkajs waits for the batch in flight). */
+  protected override async cleanup(): Promise<void> {
     const consumer = this.consumer;
     this.consumer = undefined;
     this.state = 'stopped';

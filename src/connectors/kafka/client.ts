@@ -81,7 +81,7 @@ export async function checkKafkaReachable(config: KafkaConfig, logger: Logger): 
   try {
     await admin.connect();
   } catch (err) {
-    throw new CustsyncError('CUSTSYNC_KAFKA_UNAVAILABLE', `cannot connect to ${brokers.join(',')}: ${(err as Error).message}`, { retriable: true, cause: err });
+    throw new CustsyncError('CUSTSYNC_KAFKA_UNAVAILABLE', `cannot connect to ${brokers.join(',')}: ${(err as Error).message}`, { cause: err });
   } finally {
     await admin.disconnect().catch(() => undefined);
   }

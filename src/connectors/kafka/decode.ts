@@ -1,8 +1,8 @@
 import type { IHeaders, KafkaMessage } from 'kafkajs';
-import type { Incoming } from '../../unifier/Unifier.js';
-import type { DeadLetterOrigin } from '../deadLetters.js';
 import type { Mapper } from '../mappers/Mapper.js';
 import { decodePayload } from '../payload.js';
+import type { DeadLetterOrigin } from '../../contract.js';
+import type { Incoming } from '../../contract.js';
 
 export interface DecodeContext {
   platform: string;

@@ -1,4 +1,4 @@
-import type { Pool } from 'pg';
+import type { StoredPosition } from '../../unifier/PositionStore.js';
 import { formatTopicId } from './wire.js';
 
 /**
@@ -12,12 +12,6 @@ import { formatTopicId } from './wire.js';
  * partition that fails is stopped with an error naming the fix.
  */
 
-export interface StoredPosition {
-  next: bigint;
-  /** As stored (uuid text), or null when not recorded yet. */
-  topicId: string | null;
-}
-
 export type Verdict = { ok: true } | { ok: false; reason: 'past_end' | 'topic_recreated'; message: string };
 
 /** The command an operator runs to fix a refused partition (docs/reliability.md, "Positions"). */
@@ -26,7 +20,7 @@ export function resetHint(stream: string): string {
 }
 
 /** Pure: whether a partition may be consumed from its stored position. */
-export function judgePosition(input: { stream: string; partition: number; stored: StoredPosition | null; highWatermark: bigint; topicId: string | null }): Verdict {
+export function judgePosition(input: { stream: string; partition: number; stored: Pick<StoredPosition, 'next' | 'topicId'> | null; highWatermark: bigint; topicId: string | null }): Verdict {
   const { stream, partition, stored } = input;
   if (!stored) return { ok: true };
   const current = input.topicId === null ? null : formatTopicId(input.topicId);
@@ -45,20 +39,4 @@ export function judgePosition(input: { stream: string; partition: number; stored
     };
   }
   return { ok: true };
-}
-
-const READ = `SELECT next_ordinal::text AS next, topic_id::text AS topic_id FROM custsync.source_positions WHERE stream = $1 AND partition = $2`;
-/** The engine writes positions without a topic id; the source adds it where it is still missing. */
-const RECORD_TOPIC_ID = `UPDATE custsync.source_positions SET topic_id = $2::uuid WHERE stream = $1 AND topic_id IS NULL`;
-
-export async function readStoredPosition(pool: Pool, stream: string, partition: number): Promise<StoredPosition | null> {
-  const { rows } = await pool.query<{ next: string; topic_id: string | null }>(READ, [stream, partition]);
-  const row = rows[0];
-  return row ? { next: BigInt(row.next), topicId: row.topic_id } : null;
-}
-
-/** Records the topic id on the stream's positions that have none; returns how many rows it set. */
-export async function recordTopicId(pool: Pool, stream: string, topicId: string): Promise<number> {
-  const { rowCount } = await pool.query(RECORD_TOPIC_ID, [stream, formatTopicId(topicId)]);
-  return rowCount ?? 0;
 }

@@ -5,6 +5,7 @@ import { UserError } from '../../runtime/errors.js';
 import { inTransaction } from '../../runtime/transaction.js';
 import { BrokerProbe } from './brokerProbe.js';
 import { judgePosition } from './positionGuard.js';
+import { PositionStore, storedKey, streams } from '../../unifier/PositionStore.js';
 import { formatTopicId } from './wire.js';
 
 /**
@@ -30,18 +31,6 @@ export interface PositionRow {
   state: string;
 }
 
-const SELECT_STORED = `
-SELECT stream, partition, next_ordinal::text AS next, topic_id::text AS topic_id, updated_at
-  FROM custsync.source_positions ORDER BY stream, partition`;
-
-interface StoredRow {
-  stream: string;
-  partition: number;
-  next: string;
-  topic_id: string | null;
-  updated_at: Date;
-}
-
 async function withAdmin<T>(kafka: Kafka, work: (admin: ReturnType<Kafka['admin']>) => Promise<T>): Promise<T> {
   const admin = kafka.admin();
   await admin.connect();
@@ -53,23 +42,23 @@ async function withAdmin<T>(kafka: Kafka, work: (admin: ReturnType<Kafka['admin'
 }
 
 /** Every stored position, and every partition of the configured Kafka topics, with the broker's view beside it. */
-export async function listPositions(pool: Pool, kafka: Kafka, config: Config): Promise<PositionRow[]> {
-  const { rows } = await pool.query<StoredRow>(SELECT_STORED);
-  const stored = new Map(rows.map((r) => [`${r.stream}\u0000${r.partition}`, r]));
-  const topics = [...new Set([...config.platforms.flatMap((p) => p.topics), ...rows.filter((r) => r.stream.startsWith('kafka:')).map((r) => r.stream.slice(6))])];
+export async function listPositions(positions: PositionStore, kafka: Kafka, config: Config): Promise<PositionRow[]> {
+  const rows = await positions.list();
+  const stored = new Map(rows.map((r) => [storedKey(r.stream, r.partition), r]));
+  const topics = [...new Set([...config.platforms.flatMap((p) => p.topics), ...rows.flatMap((r) => streams.topicOf(r.stream) ?? [])])];
   const out: PositionRow[] = rows
-    .filter((r) => !r.stream.startsWith('kafka:'))
-    .map((r) => ({ stream: r.stream, partition: r.partition, stored: r.next, storedTopicId: r.topic_id, updatedAt: r.updated_at, state: 'not kafka' }));
+    .filter((r) => streams.topicOf(r.stream) === null)
+    .map((r) => ({ stream: r.stream, partition: r.partition, stored: r.next.toString(), storedTopicId: r.topicId, updatedAt: r.updatedAt, state: 'not kafka' }));
   const probe = new BrokerProbe(kafka);
   try {
     await withAdmin(kafka, async (admin) => {
       const existing = new Set(await admin.listTopics());
       const ids = await probe.topicIds(topics.filter((t) => existing.has(t)));
       for (const topic of topics) {
-        const stream = `kafka:${topic}`;
+        const stream = streams.kafka(topic);
         if (!existing.has(topic)) {
           for (const r of rows.filter((x) => x.stream === stream)) {
-            out.push({ stream, partition: r.partition, stored: r.next, storedTopicId: r.topic_id, updatedAt: r.updated_at, state: 'topic missing' });
+            out.push({ stream, partition: r.partition, stored: r.next.toString(), storedTopicId: r.topicId, updatedAt: r.updatedAt, state: 'topic missing' });
           }
           continue;
         }
@@ -77,21 +66,21 @@ export async function listPositions(pool: Pool, kafka: Kafka, config: Config): P
         const [group] = await admin.fetchOffsets({ groupId: config.kafka.groupId, topics: [topic] });
         const topicId = ids.get(topic) ?? null;
         for (const o of offsets.sort((a, b) => a.partition - b.partition)) {
-          const r = stored.get(`${stream}\u0000${o.partition}`);
+          const r = stored.get(storedKey(stream, o.partition));
           const committed = group?.partitions.find((p) => p.partition === o.partition)?.offset ?? '-1';
           const verdict = judgePosition({
             stream,
             partition: o.partition,
-            stored: r ? { next: BigInt(r.next), topicId: r.topic_id } : null,
+            stored: r ?? null,
             highWatermark: BigInt(o.high),
             topicId,
           });
           out.push({
             stream,
             partition: o.partition,
-            stored: r?.next ?? null,
-            storedTopicId: r?.topic_id ?? null,
-            updatedAt: r?.updated_at ?? null,
+            stored: r?.next.toString() ?? null,
+            storedTopicId: r?.topicId ?? null,
+            updatedAt: r?.updatedAt ?? null,
             low: o.low,
             high: o.high,
             committed: committed === '-1' ? null : committed,
@@ -139,12 +128,12 @@ export interface ResetPlan {
 }
 
 /** What `positions reset` would change (nothing is written). */
-export async function planReset(pool: Pool, kafka: Kafka, config: Config, stream: string, target: ResetTarget, partition?: number): Promise<ResetPlan> {
-  if (!stream.startsWith('kafka:')) {
+export async function planReset(positions: PositionStore, kafka: Kafka, config: Config, stream: string, target: ResetTarget, partition?: number): Promise<ResetPlan> {
+  const topic = streams.topicOf(stream);
+  if (topic === null) {
     throw new UserError('CUSTSYNC_USAGE', `--stream: only Kafka streams (kafka:<topic>) can be reset; "${stream}" is not one (a WAL or import position is changed in custsync.source_positions by hand, see docs/reliability.md)`);
   }
-  const topic = stream.slice('kafka:'.length);
-  const rows = (await listPositions(pool, kafka, config)).filter((r) => r.stream === stream && (partition === undefined || r.partition === partition));
+  const rows = (await listPositions(positions, kafka, config)).filter((r) => r.stream === stream && (partition === undefined || r.partition === partition));
   if (rows.length === 0 || rows.every((r) => r.state === 'topic missing')) {
     throw new UserError('CUSTSYNC_USAGE', `--stream: no partition of topic "${topic}" on the cluster${partition === undefined ? '' : ` with partition ${partition}`}; \`custsync positions list\` shows the streams`);
   }
@@ -156,11 +145,6 @@ export async function planReset(pool: Pool, kafka: Kafka, config: Config, stream
   }));
   return { stream, topic, groupId: config.kafka.groupId, topicId: rows[0]?.topicId ?? null, changes };
 }
-
-const UPSERT = `
-INSERT INTO custsync.source_positions (stream, partition, next_ordinal, topic_id, updated_at)
-VALUES ($1, $2, $3, $4::uuid, now())
-ON CONFLICT (stream, partition) DO UPDATE SET next_ordinal = EXCLUDED.next_ordinal, topic_id = EXCLUDED.topic_id, updated_at = now()`;
 
 /**
  * Applies a plan: the consumer group's committed offsets first (Kafka allows
@@ -176,7 +160,11 @@ export async function applyReset(pool: Pool, kafka: Kafka, plan: ResetPlan): Pro
     }
     await admin.setOffsets({ groupId: plan.groupId, topic: plan.topic, partitions: plan.changes.map((c) => ({ partition: c.partition, offset: c.next })) });
   });
-  await inTransaction(pool, { begin: 'BEGIN' }, async (client) => {
-    for (const c of plan.changes) await client.query(UPSERT, [plan.stream, c.partition, c.next, plan.topicId]);
-  });
+  await inTransaction(pool, { begin: 'BEGIN' }, (client) =>
+    new PositionStore(client).set(
+      plan.stream,
+      plan.changes.map((c) => ({ partition: c.partition, next: c.next })),
+      plan.topicId,
+    ),
+  );
 }

@@ -1,7 +1,7 @@
-import type { DeadLetter } from '../deadLetters.js';
 import { DLQ_HEADER } from '../deadLetters.js';
 import { decodeStoredBatch, type BrokerProbe, type DecodedRecord } from './brokerProbe.js';
 import { COMPRESSION_NAMES, scanBatches, type BatchHeader } from './wire.js';
+import type { DeadLetter } from '../../contract.js';
 
 /**
  * A record batch the consumer cannot decode. kafkajs decodes a fetch

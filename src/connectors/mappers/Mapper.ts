@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { AddressValues, CustomerValues } from '../../unifier/SourceRecord.js';
+import type { AddressValues, CustomerValues } from '../../contract.js';
 
 /** What a mapper may know about the message it maps, besides the payload. */
 export interface MessageContext {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AddressValues, CustomerValues } from '../../unifier/SourceRecord.js';
+import type { AddressValues, CustomerValues } from '../../contract.js';
 import { defineMapper } from './Mapper.js';
 import type { MapResult } from './Mapper.js';
 import { MappingError } from './errors.js';

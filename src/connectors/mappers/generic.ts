@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type AddressField, type CustomerField, FIELD_MAX_LENGTH } from '../../unifier/fields.js';
+import { type AddressField, type CustomerField, FIELD_MAX_LENGTH } from '../../contract.js';
 import { defineMapper } from './Mapper.js';
 import { dateFromEpochMillis, parseInstant } from './time.js';
 import { recordResult } from './values.js';

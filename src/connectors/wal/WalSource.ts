@@ -1,29 +1,23 @@
 import pg from 'pg';
 import type { Config, WalSourceConfig, WalTableConfig } from '../../runtime/config.js';
-import { CustsyncError, toCustsyncError } from '../../runtime/errors.js';
+import { CustsyncError } from '../../runtime/errors.js';
 import type { Logger } from '../../runtime/logger.js';
 import type { Metrics } from '../../runtime/metrics.js';
-import { checkLogicalReplication, ensurePublication, readSlot, type SlotInfo } from '../../runtime/replication/slots.js';
-import { sleep } from '../../runtime/sleep.js';
-import { StoppedError, type Unifier } from '../../unifier/Unifier.js';
+import { checkLogicalReplication, ensurePublication, readSlot, type SlotInfo } from '../../replication/slots.js';
+import type { RecordSink } from '../../contract.js';
 import { SourceConnector } from '../Connector.js';
-import { acquireLeadership, advisoryLockKeys } from '../../runtime/advisoryLeader.js';
+import { advisoryLockKeys } from '../../replication/advisoryLeader.js';
+import { leadTerms } from '../../replication/leaderTerms.js';
 import { rowIncoming } from './rowMapping.js';
-import { createSlotWithSnapshot } from './snapshot.js';
+import { createSlotWithSnapshot } from './initialSnapshot.js';
 import { checkSourceTables, dropLeftoverSlot, tableRef } from './sourceDatabase.js';
-import { tablesByName, walAdvance, walStream } from './transactions.js';
+import { streams, walAdvance, type PositionStore } from '../../unifier/PositionStore.js';
+import { tablesByName } from './transactions.js';
 import { streamTransactions } from './streamTransactions.js';
 
-const STORED_POSITION = `SELECT next_ordinal::text FROM custsync.source_positions WHERE stream = $1 AND partition = 0`;
-const FORGET_SNAPSHOT_PROGRESS = `DELETE FROM custsync.source_positions WHERE left(stream, length($1)) = $1`;
 const STANDBY_POLL_MS = 5_000;
 /** 'CSWS': WAL-source locks (one reader per source across instances); the change publisher uses its own namespace. */
 const WAL_SOURCE_LOCK_NAMESPACE = 0x43535753;
-
-/** Where the rows of a snapshot taken at `lsn` are positioned: like the lines of an import of the tables. */
-export function snapshotSource(slotName: string, lsn: string): string {
-  return `wal-snapshot:${slotName}@${lsn}`;
-}
 
 /**
  * Reads configured tables of another Postgres database by logical
@@ -37,15 +31,14 @@ export class WalSource extends SourceConnector {
   readonly name: string;
   readonly tables: ReadonlyMap<string, WalTableConfig>;
   private problem: Error | null = null;
-  private failures = 0;
 
   constructor(
     readonly source: WalSourceConfig,
     /** Position in `walSources`, to name config keys in errors. */
     private readonly index: number,
     private readonly config: Config,
-    private readonly pool: pg.Pool,
-    unifier: Unifier,
+    private readonly positions: PositionStore,
+    unifier: RecordSink,
     private readonly metrics: Metrics,
     logger: Logger,
   ) {
@@ -55,49 +48,32 @@ export class WalSource extends SourceConnector {
   }
 
   /** Readiness: fails while the source cannot be read (a standby is ready). */
-  async testConnection(): Promise<void> {
+  protected override async readiness(): Promise<void> {
     if (this.problem) throw this.problem;
   }
 
-  /** Nothing to do up front: the loop connects, so an unreachable source does not hold up start-up. */
-  protected async connect(): Promise<void> {}
-
-  protected async disconnect(): Promise<void> {}
-
-  protected async consume(signal: AbortSignal): Promise<void> {
-    while (!signal.aborted) {
-      const lock = await acquireLeadership(
-        {
-          databaseUrl: this.config.database.url,
-          keys: advisoryLockKeys(WAL_SOURCE_LOCK_NAMESPACE, this.source.slotName),
-          applicationName: `custsync-wal-source:${this.source.slotName}`,
-          pollMs: STANDBY_POLL_MS,
-          logger: this.logger,
-          standbyMessage: 'standby: another instance reads this WAL source',
+  /** Nothing to do up front (no `prepare`): the loop connects, so an unreachable source does not hold up start-up. */
+  protected async run(signal: AbortSignal): Promise<void> {
+    await leadTerms(
+      {
+        what: 'WAL source',
+        databaseUrl: this.config.database.url,
+        keys: advisoryLockKeys(WAL_SOURCE_LOCK_NAMESPACE, this.source.slotName),
+        applicationName: `custsync-wal-source:${this.source.slotName}`,
+        pollMs: STANDBY_POLL_MS,
+        logger: this.logger,
+        standbyMessage: 'standby: another instance reads this WAL source',
+        onFailure: (error) => {
+          this.problem = error;
         },
-        signal,
-      );
-      if (!lock) return;
-      try {
-        await this.lead(signal, lock.lost);
-        return;
-      } catch (err) {
-        if (err instanceof StoppedError) return;
-        const error = toCustsyncError(err);
-        if (!error.retriable) throw error;
-        this.failures += 1;
-        this.problem = error;
-        const delay = Math.min(1_000 * 2 ** Math.min(this.failures - 1, 5), 30_000);
-        this.logger.error({ code: error.code, err: error.message, attempt: this.failures, delayMs: delay }, 'WAL source failed; reconnecting');
-        await sleep(delay, signal);
-      } finally {
-        await lock.release();
-      }
-    }
+      },
+      signal,
+      (leadership, termSignal, healthy) => this.lead(termSignal, leadership.lost, healthy),
+    );
   }
 
   /** As the instance holding the lock: check the source, snapshot if needed, then stream until stopped. */
-  private async lead(signal: AbortSignal, lockLost: Promise<Error>): Promise<void> {
+  private async lead(signal: AbortSignal, lockLost: Promise<Error>, healthy: () => void): Promise<void> {
     const { source } = this;
     const db = new pg.Client({ connectionString: source.databaseUrl, application_name: `custsync-${this.name}`, connectionTimeoutMillis: 5_000 });
     const dbLost = new Promise<Error>((resolve) => db.on('error', resolve));
@@ -125,8 +101,6 @@ export class WalSource extends SourceConnector {
         );
       }
       if (!slot) throw this.slotLost();
-      this.problem = null;
-      this.failures = 0;
       await streamTransactions({
         source,
         tables: this.tables,
@@ -139,6 +113,10 @@ export class WalSource extends SourceConnector {
         logger: this.logger,
         deliver: (batch, acknowledge) => this.deliver(batch, acknowledge, {}),
         signal,
+        onStreaming: () => {
+          this.problem = null;
+          healthy();
+        },
       });
     } finally {
       await db.end().catch(() => undefined);
@@ -146,8 +124,7 @@ export class WalSource extends SourceConnector {
   }
 
   private async storedPosition(): Promise<bigint | undefined> {
-    const { rows } = await this.pool.query<{ next_ordinal: string }>(STORED_POSITION, [walStream(this.source.slotName)]);
-    return rows[0] ? BigInt(rows[0].next_ordinal) : undefined;
+    return this.positions.next(streams.wal(this.source.slotName));
   }
 
   private async checkedSlot(db: pg.Client): Promise<SlotInfo | null> {
@@ -164,7 +141,7 @@ export class WalSource extends SourceConnector {
   }
 
   private slotLost(why = 'no longer exists'): CustsyncError {
-    const stream = walStream(this.source.slotName);
+    const stream = streams.wal(this.source.slotName);
     return new CustsyncError(
       'CUSTSYNC_SLOT_LOST',
       `replication slot "${this.source.slotName}" of WAL source ${this.source.name} ${why}: changes since the last applied position can no longer be read. ` +
@@ -184,27 +161,27 @@ export class WalSource extends SourceConnector {
   private async snapshot(signal: AbortSignal, lost: () => Error | undefined): Promise<boolean> {
     const { source } = this;
     const snap = await createSlotWithSnapshot(source.databaseUrl, source.slotName, source.tables, this.config.unifier.batchSize);
-    const progress = snapshotSource(source.slotName, snap.consistentPoint);
+    const progress = streams.walSnapshotSource(source.slotName, snap.consistentPoint);
     this.logger.info({ slot: source.slotName, consistentPoint: snap.consistentPoint }, 'initial snapshot: reading the tables');
     let row = 0;
     try {
       for await (const chunk of snap.chunks) {
         if (signal.aborted) return false;
         const lostWith = lost();
-        if (lostWith) throw new CustsyncError('CUSTSYNC_DB_UNAVAILABLE', `lost a connection during the initial snapshot: ${lostWith.message}`, { retriable: true });
+        if (lostWith) throw new CustsyncError('CUSTSYNC_DB_UNAVAILABLE', `lost a connection during the initial snapshot: ${lostWith.message}`);
         const items = chunk.rows.map((r) => {
           row += 1;
           return rowIncoming(r, chunk.table, { platform: source.name, position: { kind: 'import', source: progress, line: row }, eventId: `${progress}:${row}`, commitTime: snap.takenAt });
         });
         this.metrics.messagesConsumed.inc({ platform: source.name }, items.length);
-        await this.deliver({ items, advance: [{ stream: `import:${progress}`, partition: 0, next: BigInt(row) + 1n }] }, async () => undefined, {});
+        await this.deliver({ items, advance: [{ stream: streams.import(progress), partition: 0, next: BigInt(row) + 1n }] }, async () => undefined, {});
       }
       if (signal.aborted) return false;
       await this.deliver({ items: [], advance: [walAdvance(source.slotName, snap.consistentPoint)] }, async () => undefined, {});
     } finally {
       await snap.close();
     }
-    await this.pool.query(FORGET_SNAPSHOT_PROGRESS, [`import:${snapshotSource(source.slotName, '')}`]);
+    await this.positions.forgetStreamsStartingWith(streams.import(streams.walSnapshotSource(source.slotName, '')));
     this.logger.info({ slot: source.slotName, rows: row }, 'initial snapshot applied; streaming from the slot');
     return true;
   }

@@ -1,11 +1,11 @@
 import type { WalTableConfig } from '../../runtime/config.js';
-import type { WalRow } from '../../runtime/replication/stream.js';
-import { ALL_FIELDS, isAddressField, isCustomerField } from '../../unifier/fields.js';
-import type { AddressValues, CustomerValues, SourcePosition } from '../../unifier/SourceRecord.js';
-import type { Incoming } from '../../unifier/Unifier.js';
-import type { DeadLetterOrigin } from '../deadLetters.js';
+import type { WalRow } from '../../replication/stream.js';
+import { ALL_FIELDS, isAddressField, isCustomerField } from '../../contract.js';
+import type { AddressValues, CustomerValues, SourcePosition } from '../../contract.js';
 import { parseInstant } from '../mappers/time.js';
 import { validatedRecord } from '../payload.js';
+import type { DeadLetterOrigin } from '../../contract.js';
+import type { Incoming } from '../../contract.js';
 
 /**
  * Pure: a row of a configured source table (as pg's type parsers decoded it,

@@ -1,6 +1,6 @@
 import type { WalSourceConfig } from '../../runtime/config.js';
 import { CustsyncError } from '../../runtime/errors.js';
-import type { Queryable, TableRef } from '../../runtime/replication/slots.js';
+import type { Queryable, TableRef } from '../../replication/slots.js';
 import { mappedColumns } from './rowMapping.js';
 
 /** `schema.table` (config always qualifies it) as a reference. */

@@ -2,11 +2,13 @@ import type { WalSourceConfig, WalTableConfig } from '../../runtime/config.js';
 import { CustsyncError } from '../../runtime/errors.js';
 import type { Logger } from '../../runtime/logger.js';
 import type { Metrics } from '../../runtime/metrics.js';
-import { readSlot, type Queryable } from '../../runtime/replication/slots.js';
-import { ReplicationStream, type WalTransaction } from '../../runtime/replication/stream.js';
+import { readSlot, type Queryable } from '../../replication/slots.js';
+import { ReplicationStream, type WalTransaction } from '../../replication/stream.js';
 import { sleep } from '../../runtime/sleep.js';
-import type { IngestBatch, IngestResult } from '../../unifier/Unifier.js';
-import { takeWholeTransactions, transactionItems, walAdvance } from './transactions.js';
+import { walAdvance } from '../../unifier/PositionStore.js';
+import { TransactionQueue } from '../../replication/TransactionQueue.js';
+import { transactionItems } from './transactions.js';
+import type { IngestBatch, IngestResult } from '../../contract.js';
 
 export interface StreamOptions {
   source: WalSourceConfig;
@@ -24,23 +26,24 @@ export interface StreamOptions {
   /** Applies a batch, then runs `acknowledge`. */
   deliver: (batch: IngestBatch, acknowledge: () => Promise<void>) => Promise<IngestResult>;
   signal: AbortSignal;
+  /** Told once the stream runs (the source is healthy again). */
+  onStreaming?: () => void;
 }
 
 const LAG_EVERY_MS = 30_000;
 
 /**
  * Streams the slot until `signal` aborts (resolves after the batch in flight)
- * or the stream fails (rejects). Transactions are queued as they commit and
- * applied in batches of whole transactions; each batch's last commit is
- * acknowledged to the slot only after the unifier's transaction committed.
- * Reading pauses while the queue holds several batches (backpressure).
+ * or the stream fails (rejects). Transactions are queued as they commit
+ * (replication/TransactionQueue.ts) and applied in batches of whole
+ * transactions; each batch's last commit is acknowledged to the slot only
+ * after the unifier's transaction committed. Reading pauses while the queue
+ * holds more than four batches' rows and resumes at two (backpressure).
  */
 export async function streamTransactions(options: StreamOptions): Promise<void> {
   const { source, batchSize, logger, metrics } = options;
-  const queue: WalTransaction[] = [];
-  let queuedRows = 0;
+  const queue = new TransactionQueue<WalTransaction>({ pauseAbove: 4 * batchSize, resumeAt: 2 * batchSize });
   let failure: unknown;
-  let wake: () => void = () => undefined;
   const stream = new ReplicationStream(
     {
       connection: { connectionString: source.databaseUrl, application_name: `custsync-wal-source:${source.name}` },
@@ -49,35 +52,22 @@ export async function streamTransactions(options: StreamOptions): Promise<void> 
       startLsn: options.startLsn,
       logger,
     },
-    {
-      onTransaction: (tx) => {
-        queue.push(tx);
-        queuedRows += tx.changes.length;
-        if (queuedRows > 4 * batchSize) stream.pause();
-        wake();
-      },
-    },
+    { onTransaction: (tx) => queue.push(tx, tx.changes.length) },
   );
+  queue.attach(stream);
   const fail = (err: unknown) => {
     failure ??= err;
-    wake();
+    queue.wake();
   };
   stream.done.catch(fail);
-  void options.lost.then((err) => fail(new CustsyncError('CUSTSYNC_DB_UNAVAILABLE', `WAL source connection lost: ${err.message}`, { retriable: true, cause: err })));
-  const onAbort = () => wake();
+  void options.lost.then((err) => fail(new CustsyncError('CUSTSYNC_DB_UNAVAILABLE', `WAL source connection lost: ${err.message}`, { cause: err })));
+  const onAbort = () => queue.wake();
   options.signal.addEventListener('abort', onAbort);
-  const waitForWork = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
 
   try {
     await stream.start();
     logger.info({ slot: source.slotName, from: options.startLsn }, 'streaming from the replication slot');
+    options.onStreaming?.();
     let lagAt = 0;
     while (!options.signal.aborted && failure === undefined) {
       if (Date.now() - lagAt >= LAG_EVERY_MS) {
@@ -86,17 +76,15 @@ export async function streamTransactions(options: StreamOptions): Promise<void> 
         if (slot && slot.lagBytes !== null) metrics.slotLagBytes.set({ slot: source.slotName }, slot.lagBytes);
       }
       if (queue.length === 0) {
-        await waitForWork(LAG_EVERY_MS);
+        await queue.waitForWork(LAG_EVERY_MS);
         continue;
       }
       // Linger once for a fuller batch: many small source transactions then share one unifier transaction.
-      if (queuedRows < batchSize && options.lingerMs > 0) await sleep(options.lingerMs, options.signal);
+      if (queue.weight < batchSize && options.lingerMs > 0) await sleep(options.lingerMs, options.signal);
       if (options.signal.aborted || failure !== undefined) break;
-      const group = takeWholeTransactions(queue, batchSize);
-      const rows = group.reduce((n, tx) => n + tx.changes.length, 0);
-      await applyGroup(group, options, stream);
-      queuedRows -= rows;
-      if (queuedRows <= 2 * batchSize) stream.resume();
+      const group = queue.take(batchSize, (tx) => tx.changes.length);
+      await applyGroup(group.items, options, stream);
+      queue.release(group.weight);
     }
   } finally {
     options.signal.removeEventListener('abort', onAbort);

@@ -1,9 +1,8 @@
 import type { WalSourceConfig, WalTableConfig } from '../../runtime/config.js';
-import { formatLsn, parseLsn } from '../../runtime/replication/lsn.js';
-import type { WalTransaction } from '../../runtime/replication/stream.js';
-import type { PositionAdvance } from '../../unifier/positions.js';
-import type { Incoming } from '../../unifier/Unifier.js';
+import { formatLsn, parseLsn } from '../../replication/lsn.js';
+import type { WalTransaction } from '../../replication/stream.js';
 import { rowIncoming } from './rowMapping.js';
+import type { Incoming } from '../../contract.js';
 
 /**
  * Pure: committed source transactions to unifier batches. Every row of a
@@ -19,16 +18,6 @@ export interface TransactionItems {
   deletes: number;
   /** Tables truncated in the transaction (nothing to apply either). */
   truncated: string[];
-}
-
-/** The stream a WAL source's position is stored under (positions.ts names `wal` positions so). */
-export function walStream(slotName: string): string {
-  return `wal:${slotName}`;
-}
-
-/** "Every transaction committed before `lsn` + 1 is applied." */
-export function walAdvance(slotName: string, lsn: string): PositionAdvance {
-  return { stream: walStream(slotName), partition: 0, next: parseLsn(lsn) + 1n };
 }
 
 export function tablesByName(source: WalSourceConfig): Map<string, WalTableConfig> {
@@ -49,16 +38,4 @@ export function transactionItems(tx: WalTransaction, source: WalSourceConfig, ta
     out.items.push(rowIncoming(change.after, table, { platform: source.name, position, eventId: `${source.slotName}@${lsn}:${index}`, commitTime: tx.commitTime }));
   });
   return out;
-}
-
-/** The first whole transactions holding at most `maxRows` changes (always at least one transaction). */
-export function takeWholeTransactions<T extends { changes: readonly unknown[] }>(queue: T[], maxRows: number): T[] {
-  let rows = 0;
-  let count = 0;
-  for (const tx of queue) {
-    if (count > 0 && rows + tx.changes.length > maxRows) break;
-    rows += tx.changes.length;
-    count += 1;
-  }
-  return queue.splice(0, count);
 }

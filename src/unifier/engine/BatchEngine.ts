@@ -1,8 +1,8 @@
 import type { Pool } from 'pg';
-import { ADDRESS_FIELDS, CUSTOMER_FIELDS } from '../fields.js';
+import { ADDRESS_FIELDS, CUSTOMER_FIELDS } from '../../contract.js';
 import type { NormalizedRecord } from '../normalize/index.js';
-import type { SourcePosition } from '../SourceRecord.js';
-import { advancesFor, isApplied, mergeAdvances, storedKey, type PositionAdvance } from '../positions.js';
+import type { SourcePosition, PositionAdvance } from '../../contract.js';
+import { advancesFor, isApplied, mergeAdvances, PositionStore } from '../PositionStore.js';
 import type { PriorityRules } from '../priorities.js';
 import { emailHash } from '../emailHash.js';
 import { decodeProvenance } from '../provenanceJson.js';
@@ -13,7 +13,7 @@ import * as SQL from './sql.js';
 import { EngineStatements, type StatementStats } from './statements.js';
 import { CustsyncError } from '../../runtime/errors.js';
 import type { Logger } from '../../runtime/logger.js';
-import { retryTransient } from '../../runtime/retry.js';
+import { retry } from '../../runtime/retry.js';
 import { inTransaction } from '../../runtime/transaction.js';
 
 export interface Batch {
@@ -48,9 +48,8 @@ export interface ApplyResult {
 }
 
 export interface BatchEngineOptions {
+  /** Attempts of `apply` (one-shot callers); the unifier retries `applyOnce` itself. */
   maxAttempts: number;
-  /** Base of the exponential backoff between attempts. */
-  retryBaseMs?: number;
   /** Audit each initial value of a creation as a change from NULL (`audit.logInitialValues`); default false. */
   logInitialValues?: boolean;
   /**
@@ -137,7 +136,6 @@ function countBy(keys: readonly string[][]): { key: string[]; count: number }[] 
  * records changed nothing costs one last-seen update.
  */
 export class BatchEngine {
-  private readonly retryBaseMs: number;
   private logInitialValues: boolean;
   private readonly append: 'copy' | 'insert';
 
@@ -147,7 +145,6 @@ export class BatchEngine {
     private readonly logger: Logger,
     private readonly options: BatchEngineOptions,
   ) {
-    this.retryBaseMs = options.retryBaseMs ?? 50;
     this.logInitialValues = options.logInitialValues ?? false;
     this.append = options.append ?? 'copy';
   }
@@ -162,19 +159,25 @@ export class BatchEngine {
     this.logInitialValues = logInitialValues;
   }
 
-  /** Applies the batch, retrying deadlocks, serialization failures and lost connections with backoff. */
+  /**
+   * Applies the batch for a one-shot caller, retrying what the retry table
+   * marks retriable (deadlocks, serialization failures, lost connections) up
+   * to `maxAttempts` times.
+   */
   apply(batch: Batch): Promise<ApplyResult> {
-    const retry = { maxAttempts: this.options.maxAttempts, baseMs: this.retryBaseMs, logger: this.logger, what: 'batch' };
-    return retryTransient(retry, async (attempt) => ({ ...(await this.applyOnce(batch)), attempts: attempt }));
+    const options = { maxAttempts: this.options.maxAttempts, logger: this.logger, what: 'batch' };
+    return retry(options, async (attempt) => ({ ...(await this.applyOnce(batch)), attempts: attempt.n }));
   }
 
-  private applyOnce(batch: Batch): Promise<Omit<ApplyResult, 'attempts'>> {
-    return inTransaction(this.pool, { begin: SQL.BEGIN_AS_ENGINE }, (client) => this.applyInTransaction(new EngineStatements(client, this.options.stats), batch));
+  /** Applies the batch in one transaction, once: for a caller with a retry loop of its own (the unifier). */
+  async applyOnce(batch: Batch): Promise<ApplyResult> {
+    const result = await inTransaction(this.pool, { begin: SQL.BEGIN_AS_ENGINE }, (client) => this.applyInTransaction(new EngineStatements(client, this.options.stats), batch));
+    return { ...result, attempts: 1 };
   }
 
   private async applyInTransaction(db: EngineStatements, batch: Batch): Promise<Omit<ApplyResult, 'attempts'>> {
     const advances = mergeAdvances(advancesFor(batch.records.map((r) => r.position)), [...(batch.advance ?? [])]);
-    const stored = await this.lockPositions(db, advances);
+    const stored = await PositionStore.lock(db, advances);
     const fresh: IndexedRecord[] = [];
     batch.records.forEach((record, index) => {
       if (!isApplied(record.position, stored)) fresh.push({ index, record });
@@ -197,25 +200,8 @@ export class BatchEngine {
     const kept = [...recordsByEmail.values()].flat();
     await this.countDropped(db, kept);
     await this.countDeadLetters(db, (batch.deadLetters ?? []).filter((letter) => !isApplied(letter.position, stored)));
-    if (advances.length > 0) {
-      await db.query('advance positions', SQL.ADVANCE_POSITIONS, [
-        advances.map((a) => a.stream),
-        advances.map((a) => a.partition),
-        advances.map((a) => a.next.toString()),
-      ]);
-    }
+    await PositionStore.advance(db, advances);
     return { ...result, suppressed, createdCustomers: plan.creations.length, changedCustomers: plan.changedCustomers, auditRows: plan.audit.length };
-  }
-
-  private async lockPositions(db: EngineStatements, advances: readonly PositionAdvance[]): Promise<Map<string, bigint>> {
-    const stored = new Map<string, bigint>();
-    if (advances.length === 0) return stored;
-    const rows = await db.query<{ stream: string; partition: number; next_ordinal: string }>('lock positions', SQL.LOCK_POSITIONS, [
-      advances.map((a) => a.stream),
-      advances.map((a) => a.partition),
-    ]);
-    for (const row of rows) stored.set(storedKey(row.stream, row.partition), BigInt(row.next_ordinal));
-    return stored;
   }
 
   /** Drops the records of forgotten people (and counts them against their suppression entry). */
@@ -354,7 +340,7 @@ export class BatchEngine {
       else await db.query('insert customers', SQL.INSERT_CUSTOMERS, [JSON.stringify(rows)]);
     } catch (err) {
       if ((err as { code?: string }).code === '23505' && (err as { constraint?: string }).constraint === 'customers_email_key') {
-        throw new CustsyncError('CUSTSYNC_DB_CONFLICT', 'another instance created some of this batch’s customers meanwhile; retrying the batch', { retriable: true, cause: err });
+        throw new CustsyncError('CUSTSYNC_DB_CONFLICT', 'another instance created some of this batch’s customers meanwhile; retrying the batch', { cause: err });
       }
       throw err;
     }

@@ -1,4 +1,4 @@
-import { ADDRESS_FIELDS, CUSTOMER_FIELDS, type AddressField, type CustomerField, type Field } from '../fields.js';
+import { ADDRESS_FIELDS, CUSTOMER_FIELDS, type AddressField, type CustomerField, type Field } from '../../contract.js';
 import type { NormalizedRecord } from '../normalize/index.js';
 import type { PriorityRules } from '../priorities.js';
 import { encodeProvenance, type ProvenanceDocument } from '../provenanceJson.js';

@@ -21,24 +21,6 @@ const msToTimestamp = (expression: string) => `(timestamptz 'epoch' + (${express
  */
 export const BEGIN_AS_ENGINE = `BEGIN; SELECT set_config('custsync.writer', 'engine', true), set_config('random_page_cost', '1.1', true)`;
 
-/**
- * Creates missing position rows and locks all of the batch's, in key order,
- * returning the stored positions. A zombie consumer holding the same
- * partition after a rebalance waits here, then sees the other's progress.
- */
-export const LOCK_POSITIONS = `
-INSERT INTO custsync.source_positions AS p (stream, partition, next_ordinal)
-SELECT stream, partition, 0 FROM unnest($1::text[], $2::int[]) AS v(stream, partition)
-ORDER BY stream, partition
-ON CONFLICT (stream, partition) DO UPDATE SET next_ordinal = p.next_ordinal
-RETURNING stream, partition, next_ordinal::text`;
-
-export const ADVANCE_POSITIONS = `
-UPDATE custsync.source_positions AS p
-   SET next_ordinal = GREATEST(p.next_ordinal, v.next), updated_at = CURRENT_TIMESTAMP
-  FROM unnest($1::text[], $2::int[], $3::bigint[]) AS v(stream, partition, next)
- WHERE p.stream = v.stream AND p.partition = v.partition`;
-
 /** In CustomerRow's order (rows are read as arrays). */
 const CUSTOMER_COLUMNS = `c.id, c.email, lower(c.email) AS email_key, c.address_id,
        c.name, c.customer_id, c.phone_local_code, c.phone_number, c.document_type, c.document_number`;

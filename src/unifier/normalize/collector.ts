@@ -1,5 +1,5 @@
-import { ALL_FIELDS, FIELD_MAX_LENGTH, isCustomerField, type Field } from '../fields.js';
-import type { SourceRecord } from '../SourceRecord.js';
+import { ALL_FIELDS, FIELD_MAX_LENGTH, isCustomerField, type Field } from '../../contract.js';
+import type { SourceRecord } from '../../contract.js';
 import { fitsColumn, hasLoneSurrogate, hasNul, isEmptyValue } from './text.js';
 import type { DropReason, DroppedValue } from './types.js';
 

@@ -1,4 +1,4 @@
-import { FIELD_MAX_LENGTH } from '../fields.js';
+import { FIELD_MAX_LENGTH } from '../../contract.js';
 import { collapseWhitespace, fitsColumn } from './text.js';
 
 export type DocumentOutcome =

@@ -1,4 +1,4 @@
-import { FIELD_MAX_LENGTH } from '../fields.js';
+import { FIELD_MAX_LENGTH } from '../../contract.js';
 import { fitsColumn } from './text.js';
 
 /** Why a whole record is rejected (dead-lettered) instead of unified. */

@@ -1,5 +1,5 @@
 import { isSupportedCountry } from 'libphonenumber-js/max';
-import type { SourceRecord } from '../SourceRecord.js';
+import type { SourceRecord } from '../../contract.js';
 import { Collector } from './collector.js';
 import { normalizeCountry } from './country.js';
 import { normalizeDocument } from './document.js';

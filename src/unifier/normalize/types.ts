@@ -1,6 +1,5 @@
 import type { CountryCode } from 'libphonenumber-js';
-import type { Field } from '../fields.js';
-import type { SourcePosition } from '../SourceRecord.js';
+import type { Field, SourcePosition } from '../../contract.js';
 import type { RejectReason } from './email.js';
 
 export type { RejectReason } from './email.js';

@@ -1,13 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync, writeFileSync, type WriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { request } from 'node:http';
-import { join, resolve } from 'node:path';
-import { stringify } from 'yaml';
-import type { PlatformSpec } from '../../helpers/daemon.js';
-import { FAULT_KAFKA_BROKERS, REPO } from './services.js';
-
-/** The built CLI (`npm run build` first; `npm run test:faults` does it). */
-export const CLI = resolve(REPO, process.env.CUSTSYNC_FAULT_CLI ?? 'dist/cli/main.js');
+import { join } from 'node:path';
+import { CLI, testConfig, writeConfig, type PlatformSpec } from '../../helpers/daemon.js';
+import { FAULT_KAFKA_BROKERS } from './services.js';
 
 /** Environment variables that would override the configuration file: never inherited by a fault daemon. */
 const OVERRIDES = [
@@ -34,36 +30,30 @@ export interface FaultConfigOptions {
 
 /** The daemon configuration of a fault run (written once, shared by every instance). */
 export function writeFaultConfig(dir: string, options: FaultConfigOptions): string {
-  const config = {
-    database: { url: options.databaseUrl, poolSize: 8 },
-    kafka: {
-      brokers: FAULT_KAFKA_BROKERS,
-      clientId: 'custsync-faults',
-      groupId: options.groupId,
-      deadLetterTopic: options.deadLetterTopic,
-      changeTopic: options.changeTopic,
-      createMissingTopics: false,
-      partitionsConsumedConcurrently: 4,
-      // The minimum: a SIGKILLed instance's partitions wait this long for a new owner.
-      sessionTimeoutMs: 6_000,
+  const config = testConfig({ ...options, brokers: FAULT_KAFKA_BROKERS, batchSize: 500 });
+  return writeConfig(
+    {
+      ...config,
+      database: { url: options.databaseUrl, poolSize: 8 },
+      kafka: {
+        ...(config.kafka as Record<string, unknown>),
+        clientId: 'custsync-faults',
+        createMissingTopics: false,
+        partitionsConsumedConcurrently: 4,
+        // The minimum: a SIGKILLed instance's partitions wait this long for a new owner.
+        sessionTimeoutMs: 6_000,
+      },
+      publisher: {
+        enabled: true,
+        slotName: options.slotName,
+        publicationName: options.slotName,
+        heartbeatIntervalMs: 1_000,
+        standbyPollMs: 250,
+        lagLogIntervalMs: 10_000,
+      },
     },
-    unifier: { batchSize: 500 },
-    platforms: options.platforms,
-    http: { host: '127.0.0.1', port: 0 },
-    log: { level: 'info' },
-    publisher: {
-      enabled: true,
-      slotName: options.slotName,
-      publicationName: options.slotName,
-      heartbeatIntervalMs: 1_000,
-      standbyPollMs: 250,
-      lagLogIntervalMs: 10_000,
-    },
-  };
-  mkdirSync(dir, { recursive: true });
-  const file = join(dir, 'custsync.yaml');
-  writeFileSync(file, stringify(config));
-  return file;
+    dir,
+  );
 }
 
 export interface ExitInfo {

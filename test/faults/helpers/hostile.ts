@@ -1,8 +1,8 @@
-import type { DeadLetterReason } from '../../../src/connectors/deadLetters.js';
-import { isCustomerField, type Field } from '../../../src/unifier/fields.js';
+import { isCustomerField, type Field } from '../../../src/contract.js';
 import { interleave, json, type Expectation, type FaultTopics, type LiteralCheck, type Outgoing } from './messages.js';
 import { CONTROL_VALUES, HTML_VALUES, SCRIPT_VALUES, SQL_VALUES } from './hostileValues.js';
 import type { Random } from './stream.js';
+import type { DeadLetterReason } from '../../../src/contract.js';
 
 /**
  * Hostile input: malformed messages (each tagged with the dead-letter reason

@@ -1,8 +1,8 @@
 import { appendFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { sleep } from '../../helpers/daemon.js';
 import { DaemonProcess } from './daemon.js';
 
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, Math.max(0, ms)));
 
 export interface Crash {
   process: string;

@@ -1,81 +1,11 @@
-import { randomBytes } from 'node:crypto';
-import { Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
+import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import { ID_HEADER, type Outgoing } from './messages.js';
+import { testKafka, type ReadMessage } from '../../helpers/kafka.js';
 import { FAULT_KAFKA_BROKERS } from './services.js';
-import { headerStrings } from '../../helpers/kafka.js';
-import { registerKafkaCodecs } from '../../../src/connectors/kafka/codecs.js';
 
-registerKafkaCodecs();
-
+/** A client of the suite's own broker, with short retries: the broker comes and goes during a run. */
 export function faultKafka(clientId = 'custsync-faults-suite'): Kafka {
-  return new Kafka({ clientId, brokers: FAULT_KAFKA_BROKERS, logLevel: logLevel.NOTHING, connectionTimeout: 3_000, retry: { retries: 5, maxRetryTime: 2_000 } });
-}
-
-export interface ReadMessage {
-  topic: string;
-  partition: number;
-  offset: bigint;
-  key: Buffer | null;
-  value: Buffer | null;
-  headers: Record<string, string>;
-  timestamp: string;
-}
-
-/** High watermark per partition. */
-export async function highWatermarks(kafka: Kafka, topic: string): Promise<Map<number, bigint>> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const offsets = await admin.fetchTopicOffsets(topic);
-    return new Map(offsets.map((o) => [o.partition, BigInt(o.high)]));
-  } finally {
-    await admin.disconnect();
-  }
-}
-
-/** Every message of a topic up to its current high watermarks, sorted by partition and offset. */
-export async function readTopicFully(kafka: Kafka, topic: string, timeoutMs = 600_000): Promise<ReadMessage[]> {
-  const high = await highWatermarks(kafka, topic);
-  const wanted = [...high.values()].reduce((n, h) => n + h, 0n);
-  const out: ReadMessage[] = [];
-  if (wanted === 0n) return out;
-  const done = new Set<number>([...high].filter(([, h]) => h === 0n).map(([p]) => p));
-  const consumer = kafka.consumer({
-    groupId: `faults-reader-${randomBytes(5).toString('hex')}`,
-    maxBytesPerPartition: 16 * 1024 * 1024,
-    maxBytes: 64 * 1024 * 1024,
-    maxWaitTimeInMs: 200,
-  });
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topics: [topic], fromBeginning: true });
-    let finish: () => void = () => undefined;
-    const finished = new Promise<void>((r) => (finish = r));
-    await consumer.run({
-      autoCommit: false,
-      eachBatch: async ({ batch }) => {
-        const limit = high.get(batch.partition) ?? 0n;
-        for (const m of batch.messages) {
-          const offset = BigInt(m.offset);
-          if (offset >= limit) break;
-          const headers = headerStrings(m.headers);
-          out.push({ topic, partition: batch.partition, offset, key: m.key, value: m.value, headers, timestamp: m.timestamp });
-          if (offset === limit - 1n) done.add(batch.partition);
-        }
-        if (done.size === high.size) finish();
-      },
-    });
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      finished,
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`reading ${topic}: ${out.length} of ${wanted} messages after ${timeoutMs} ms`)), timeoutMs);
-      }),
-    ]).finally(() => clearTimeout(timer));
-  } finally {
-    await consumer.disconnect();
-  }
-  return out.sort((a, b) => a.partition - b.partition || (a.offset < b.offset ? -1 : a.offset > b.offset ? 1 : 0));
+  return testKafka(clientId, { brokers: FAULT_KAFKA_BROKERS, connectionTimeout: 3_000, maxRetryTime: 2_000 });
 }
 
 export function faultId(message: ReadMessage): number | undefined {

@@ -1,5 +1,5 @@
-import type { DeadLetterReason } from '../../../src/connectors/deadLetters.js';
-import type { Field } from '../../../src/unifier/fields.js';
+import type { Field } from '../../../src/contract.js';
+import type { DeadLetterReason } from '../../../src/contract.js';
 
 /** The topics of one fault run (random names, created by the suite). */
 export interface FaultTopics {

@@ -1,12 +1,12 @@
 import { decodeMessage } from '../../../src/connectors/kafka/decode.js';
 import { mapperFor } from '../../../src/connectors/mappers/registry.js';
 import { DEFAULT_NORMALIZE_OPTIONS, normalizeRecord, type NormalizedRecord } from '../../../src/unifier/normalize/index.js';
-import { priorityRules } from '../../../src/unifier/priorities.js';
 import type { PlatformSpec } from '../../helpers/daemon.js';
-import { expectedState } from '../../helpers/model.js';
-import { faultId, type ReadMessage } from './kafka.js';
+import { expectedState } from '../../helpers/oracle.js';
+import { faultId } from './kafka.js';
 import type { Outgoing } from './messages.js';
 import { routeOf } from './platforms.js';
+import type { ReadMessage } from '../../helpers/kafka.js';
 
 /** Where a source message is: `topic/partition/offset`. */
 export function originKey(topic: string, partition: number | string, offset: bigint | string): string {
@@ -31,7 +31,7 @@ export interface Model {
  * The expected outcome, computed without Postgres: every message read back
  * from the source topics (so producer retries are accounted for), in
  * per-partition order, through the pure mapping and normalization, then
- * `expectedState` (survivorship applied record by record).
+ * the survivorship oracle (test/helpers/oracle.ts: the README's rules, record by record).
  */
 export function buildModel(read: readonly ReadMessage[], generated: ReadonlyMap<number, Outgoing>, platforms: readonly PlatformSpec[]): Model {
   const records: NormalizedRecord[] = [];
@@ -80,5 +80,5 @@ export function buildModel(read: readonly ReadMessage[], generated: ReadonlyMap<
     valid += 1;
     records.push(normalized.record);
   }
-  return { records, expected: expectedState(records, priorityRules(platforms, 1_000)), malformed, valid, skipped, producerDuplicates, disagreements };
+  return { records, expected: expectedState(records, { platforms, operatorPriority: 1_000 }), malformed, valid, skipped, producerDuplicates, disagreements };
 }

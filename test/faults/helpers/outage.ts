@@ -1,8 +1,10 @@
 import type { Kafka } from 'kafkajs';
 import type pg from 'pg';
 import type { ReadyStatus } from './daemon.js';
-import { sleep, type Instances } from './instances.js';
+import { type Instances } from './instances.js';
 import { services } from './services.js';
+import { PositionStore } from '../../../src/unifier/PositionStore.js';
+import { sleep } from '../../helpers/daemon.js';
 
 /** Probe deadline: a readiness probe that does not answer within it counts as a failed probe, not as "not ready". */
 export const PROBE_TIMEOUT_MS = 3_000;
@@ -38,9 +40,7 @@ export interface OutageReport {
 
 /** The stored Postgres positions of the source topics, as one comparable string. */
 export async function storedPositions(pool: pg.Pool): Promise<string> {
-  const { rows } = await pool.query<{ stream: string; partition: number; next: string }>(
-    `SELECT stream, partition, next_ordinal::text AS next FROM custsync.source_positions ORDER BY stream, partition`,
-  );
+  const rows = await new PositionStore(pool).list();
   return rows.map((r) => `${r.stream}[${r.partition}]=${r.next}`).join(' ');
 }
 

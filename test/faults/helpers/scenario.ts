@@ -2,12 +2,13 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Kafka } from 'kafkajs';
 import pg from 'pg';
+import { PositionStore, storedKey, streams } from '../../../src/unifier/PositionStore.js';
 import { prng } from '../../helpers/generic.js';
 import type { PlatformSpec } from '../../helpers/daemon.js';
 import { writeFaultConfig } from './daemon.js';
 import { hostileMessages, hostileSummary } from './hostile.js';
-import { Instances, sleep, type Crash } from './instances.js';
-import { faultKafka, highWatermarks, PacedProducer, readTopicFully } from './kafka.js';
+import { Instances, type Crash } from './instances.js';
+import { faultKafka, PacedProducer } from './kafka.js';
 import { interleave, type FaultTopics, type Outgoing } from './messages.js';
 import { committedOffsets, outage, storedPositions, type OutageReport } from './outage.js';
 import { faultPlatforms } from './platforms.js';
@@ -26,6 +27,8 @@ import {
   type StateReport,
 } from './verify.js';
 import { buildModel, type Model } from './model.js';
+import { highWatermarks, readTopicFully } from '../../helpers/kafka.js';
+import { sleep } from '../../helpers/daemon.js';
 
 export interface ScenarioOptions {
   run: string;
@@ -93,12 +96,11 @@ async function createTopics(kafka: Kafka, topics: FaultTopics, genericPartitions
 
 /** Per partition of the source topics: stored position vs high watermark. Empty when all caught up. */
 async function lagging(kafka: Kafka, pool: pg.Pool, topics: string[]): Promise<string[]> {
-  const { rows } = await pool.query<{ stream: string; partition: number; next: string }>(`SELECT stream, partition, next_ordinal::text AS next FROM custsync.source_positions`);
-  const stored = new Map(rows.map((r) => [`${r.stream}[${r.partition}]`, BigInt(r.next)]));
+  const stored = await new PositionStore(pool).nextOfStreams(topics.map(streams.kafka));
   const out: string[] = [];
   for (const topic of topics) {
     for (const [partition, high] of await highWatermarks(kafka, topic)) {
-      const at = stored.get(`kafka:${topic}[${partition}]`) ?? 0n;
+      const at = stored.get(storedKey(streams.kafka(topic), partition)) ?? 0n;
       if (at < high) out.push(`${topic}[${partition}] at ${at} of ${high} (lag ${high - at})`);
     }
   }

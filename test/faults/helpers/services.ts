@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
+import { REPO } from '../../helpers/env.js';
 
 /**
  * The fault suite's own Postgres and Kafka: it stops and restarts them, so it
@@ -7,7 +8,6 @@ import { resolve } from 'node:path';
  * `.var/`). Ports and the state directory can be moved with the
  * CUSTSYNC_FAULT_* variables (e.g. to run two suites side by side).
  */
-export const REPO = resolve(import.meta.dirname, '../../..');
 export const FAULT_VAR_DIR = resolve(REPO, process.env.CUSTSYNC_FAULT_VAR_DIR ?? '.var/faults');
 export const FAULT_PG_PORT = Number(process.env.CUSTSYNC_FAULT_PG_PORT ?? 55442);
 export const FAULT_KAFKA_PORT = Number(process.env.CUSTSYNC_FAULT_KAFKA_PORT ?? 19102);
@@ -19,10 +19,6 @@ export const FAULT_KAFKA_BROKERS = [`127.0.0.1:${FAULT_KAFKA_PORT}`];
 /** Database and topic names of fault runs start with these (leftovers of older runs are removed by the setup). */
 export const DB_PREFIX = 'custsync_faults_';
 export const TOPIC_PREFIX = 'faults.';
-
-export function databaseUrl(name: string): string {
-  return `postgres://postgres@127.0.0.1:${FAULT_PG_PORT}/${name}`;
-}
 
 const SHARED = { pg: 55432, kafka: 19092, controller: 19093, varDir: resolve(REPO, '.var') };
 

@@ -1,4 +1,4 @@
-import { formatTable } from '../../../src/audit/reports/format.js';
+import { formatTable } from '../../../src/reports/format.js';
 import { outageProblems, type OutageReport } from './outage.js';
 import type { ScenarioReport } from './scenario.js';
 

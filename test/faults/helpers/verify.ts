@@ -1,10 +1,10 @@
 import type pg from 'pg';
 import { DLQ_HEADER } from '../../../src/connectors/deadLetters.js';
-import { auditByEmail } from '../../helpers/model.js';
+import { auditByEmail } from '../../helpers/state.js';
 import { readState, type AuditView, type CustomerView } from '../../helpers/state.js';
-import type { ReadMessage } from './kafka.js';
 import type { Outgoing } from './messages.js';
 import { originKey, type Model } from './model.js';
+import type { ReadMessage } from '../../helpers/kafka.js';
 
 export interface StateReport {
   expectedCustomers: number;

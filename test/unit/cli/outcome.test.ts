@@ -40,7 +40,7 @@ describe('the exit code and line of a failed command', () => {
 
   it('Kafka unreachable: exit 3 naming the broker', () => {
     expect(outcomeOf(kafkaRefused(), endpoints)).toEqual({ code: 3, line: 'Kafka is unreachable at 10.0.0.9:9092: Connection error: connect ECONNREFUSED 10.0.0.9:9092' });
-    const probe = new CustsyncError('CUSTSYNC_KAFKA_UNAVAILABLE', 'cannot connect', { retriable: true });
+    const probe = new CustsyncError('CUSTSYNC_KAFKA_UNAVAILABLE', 'cannot connect');
     expect(outcomeOf(probe, endpoints)).toEqual({ code: 3, line: 'Kafka is unreachable at k1:9092,k2:9092: cannot connect' });
   });
 

@@ -5,7 +5,7 @@ import {
   planForgetBatch,
   PSEUDONYMIZED_NAME,
   type LockedCustomer,
-} from '../../../src/audit/privacy/plan.js';
+} from '../../../src/privacy/plan.js';
 import { emailHash } from '../../../src/unifier/emailHash.js';
 
 const PSEUDONYM = 'deleted_0123456789abcdef0123456789abcdef@anonymous.com';

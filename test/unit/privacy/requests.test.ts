@@ -1,6 +1,6 @@
 import type { KafkaMessage } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { decodeForgetMessage, parseEmailLines, parseForgetMessage } from '../../../src/audit/privacy/requests.js';
+import { decodeForgetMessage, parseEmailLines, parseForgetMessage } from '../../../src/privacy/requests.js';
 
 describe('parseForgetMessage', () => {
   it('reads JSON with requester and reason, normalizing the email', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { checkLogicalReplication } from '../../../src/runtime/replication/publication.js';
-import { checkSlot, type Queryable } from '../../../src/runtime/replication/slots.js';
+import { checkLogicalReplication } from '../../../src/replication/publication.js';
+import { checkSlot, type Queryable } from '../../../src/replication/slots.js';
 
 /** A database answering each query with the rows of the first matching entry. */
 function fakeDb(answers: [RegExp, Record<string, unknown>[]][]): Queryable {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatLsn, normalizeLsn, parseLsn } from '../../../src/runtime/replication/lsn.js';
+import { formatLsn, normalizeLsn, parseLsn } from '../../../src/replication/lsn.js';
 
 describe('LSNs', () => {
   it.each([

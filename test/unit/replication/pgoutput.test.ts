@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PgoutputDecoder } from '../../../src/runtime/replication/pgoutput.js';
+import { PgoutputDecoder } from '../../../src/replication/pgoutput.js';
 
 /** Builds pgoutput protocol-1 messages byte by byte. */
 class Bytes {

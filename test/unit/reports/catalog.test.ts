@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_REPORT_OPTIONS, findReport, REPORTS, reportList } from '../../../src/audit/reports/catalog.js';
-import { maskEmails } from '../../../src/audit/reports/run.js';
-import * as SQL from '../../../src/audit/reports/sql.js';
-import { ALL_FIELDS } from '../../../src/unifier/fields.js';
+import { DEFAULT_REPORT_OPTIONS, findReport, REPORTS, reportList } from '../../../src/reports/catalog.js';
+import { maskEmails } from '../../../src/reports/run.js';
+import * as SQL from '../../../src/reports/sql.js';
+import { ALL_FIELDS } from '../../../src/contract.js';
 
 describe('report catalog', () => {
   it('has unique names, each with a one-line description', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cellText, csvField, formatCsv, formatJson, formatRows, formatTable, type Tabular } from '../../../src/audit/reports/format.js';
+import { cellText, csvField, formatCsv, formatJson, formatRows, formatTable, type Tabular } from '../../../src/reports/format.js';
 
 const data: Tabular = {
   columns: ['city', 'customer_count', 'percentage'],

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { ENV_OVERRIDES } from '../../../src/runtime/config.js';
-import { parseConfig } from '../../../src/runtime/loadConfig.js';
+import { parseConfig } from '../../../src/app/loadConfig.js';
 
 interface Compose {
   services: Record<string, { image?: string; build?: unknown; command?: string[]; environment?: Record<string, string>; volumes?: string[]; healthcheck?: { test?: string[] } }>;
