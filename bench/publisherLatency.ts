@@ -32,10 +32,10 @@ import { Kafka, logLevel } from 'kafkajs';
 import { LogicalReplicationService, PgoutputPlugin } from 'pg-logical-replication';
 import type pg from 'pg';
 import { PUBLISHED_TABLES } from '../src/audit/publisher/digest.js';
-import { ensurePublication } from '../src/runtime/replication/publication.js';
+import { ensurePublication } from '../src/replication/publication.js';
 import { stringify } from 'yaml';
 import { registerKafkaCodecs } from '../src/connectors/kafka/codecs.js';
-import { dropSlot } from '../src/runtime/replication/slots.js';
+import { dropSlot } from '../src/replication/slots.js';
 import { benchDatabase } from './db.js';
 
 const CUSTOMERS = Number(process.env.BENCH_CUSTOMERS ?? 1_000);

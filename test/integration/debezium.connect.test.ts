@@ -2,25 +2,25 @@ import { randomBytes } from 'node:crypto';
 import type { Kafka, KafkaMessage } from 'kafkajs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mergeCustomers } from '../../src/audit/dedup/merge.js';
+import { mergeCustomers } from '../../src/unifier/merge/merge.js';
 import type { ChangePublisher } from '../../src/audit/publisher/ChangePublisher.js';
 import { decodeMessage } from '../../src/connectors/kafka/decode.js';
 import { platformMapper } from '../../src/connectors/mappers/registry.js';
 import type { Config } from '../../src/runtime/config.js';
-import { parseConfig } from '../../src/runtime/loadConfig.js';
+import { parseConfig } from '../../src/app/loadConfig.js';
 import { priorityRules } from '../../src/unifier/priorities.js';
 import { DEFAULT_NORMALIZE_OPTIONS, normalizeRecord, type NormalizedRecord } from '../../src/unifier/normalize/index.js';
 import { startConnectWorker, type ConnectWorker } from '../helpers/connect.js';
 import { caughtUp, spawnDaemon, testConfig, waitUntil, writeConfig, type SpawnedDaemon } from '../helpers/daemon.js';
-import { admin, freshDatabase, type TestDatabase } from '../helpers/db.js';
+import { admin, dropSlotsOf, freshDatabase, type TestDatabase } from '../helpers/db.js';
 import { databaseUrl } from '../helpers/env.js';
 import { TEST_PLATFORMS, testEngine } from '../helpers/engine.js';
 import { createTopics, randomTopic, testKafka } from '../helpers/kafka.js';
-import { auditByEmail, expectedState } from '../helpers/model.js';
+import { expectedState } from '../helpers/oracle.js';
 import { testForgetter } from '../helpers/privacy.js';
 import { record } from '../helpers/records.js';
-import { collectTopic, dropSlotsOf, randomSlotName, startLeadingPublisher, type TopicMessage } from '../helpers/replication.js';
-import { readState } from '../helpers/state.js';
+import { collectTopic, randomSlotName, startLeadingPublisher, type TopicMessage } from '../helpers/replication.js';
+import { auditByEmail, readState } from '../helpers/state.js';
 
 /*
  * custsync beside the real Debezium connectors, in one Kafka Connect worker
@@ -325,7 +325,7 @@ describe('in: custsync unifies the topic of Debezium\'s Postgres connector on a 
 
     // What the topic says, mapped and unified by the pure rules, in offset order per partition.
     const records = await mappedTopic(kafka, topic, platform);
-    const expected = expectedState(records, priorityRules([{ name: 'legacy', priority: 45 }], 1_000));
+    const expected = expectedState(records, { platforms: [{ name: 'legacy', priority: 45 }], operatorPriority: 1_000 });
     const state = await readState(db.pool);
     expect(state.customers).toEqual(expected.customers);
     const trails = auditByEmail(state.audit);

@@ -1,4 +1,4 @@
-import { parseLsn } from '../../runtime/replication/lsn.js';
+import { parseLsn } from '../../replication/lsn.js';
 import type { ChangeEvent, CustomerImage, MainAddress } from './ChangeEvent.js';
 import { keySchema, valueSchema, type DebeziumNames } from './debeziumSchema.js';
 

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import type { DebeziumColumnType, PlatformConfig } from '../../runtime/config.js';
-import { ALL_FIELDS, isAddressField, isCustomerField } from '../../unifier/fields.js';
-import type { AddressValues, CustomerValues } from '../../unifier/SourceRecord.js';
+import { ALL_FIELDS, isAddressField, isCustomerField, type AddressValues, type CustomerValues } from '../../contract.js';
 import { configuredType, decodeValue, type ConnectType } from './debeziumTypes.js';
 import { MappingError } from './errors.js';
 import { parseJsonPreservingBigIntegers } from './json.js';

@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import { ADDRESS_FIELDS, CUSTOMER_FIELDS } from '../../contract.js';
 import type { NormalizedRecord } from '../normalize/index.js';
-import type { SourcePosition, PositionAdvance } from '../../contract.js';
+import type { IngestResult, PositionAdvance, SourcePosition } from '../../contract.js';
 import { advancesFor, isApplied, mergeAdvances, PositionStore } from '../PositionStore.js';
 import type { PriorityRules } from '../priorities.js';
 import { emailHash } from '../emailHash.js';
@@ -32,18 +32,8 @@ export interface Batch {
   deadLetters?: readonly { platform: string; reason: string; position: SourcePosition }[];
 }
 
-export interface ApplyResult {
-  /** Records the batch carried. */
-  received: number;
-  /** Records already covered by a stored position (redelivered), ignored. */
-  replayed: number;
-  /** Records applied (whether or not they changed anything), suppressed ones included. */
-  applied: number;
-  /** Records for forgotten people, dropped (custsync.suppressions). */
-  suppressed: number;
-  createdCustomers: number;
-  changedCustomers: number;
-  auditRows: number;
+/** What applying a batch did: the unifier's result without the dead letters and skips it counts itself. */
+export interface ApplyResult extends Omit<IngestResult, 'deadLettered' | 'skipped'> {
   attempts: number;
 }
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ALL_FIELDS, type Field } from '../../../src/unifier/fields.js';
+import { ALL_FIELDS, type Field } from '../../../src/contract.js';
 import { decodeProvenance, encodeProvenance, provenanceSources } from '../../../src/unifier/provenanceJson.js';
 import type { Provenance } from '../../../src/unifier/survivorship.js';
 

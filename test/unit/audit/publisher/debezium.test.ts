@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ChangeEvent, type CustomerImage, type MainAddress } from '../../../src/audit/publisher/ChangeEvent.js';
-import { DebeziumEncoding } from '../../../src/audit/publisher/debezium.js';
-import { CUSTOMER_COLUMNS, keySchema, valueSchema, type ConnectSchema } from '../../../src/audit/publisher/debeziumSchema.js';
-import { chunkMessages, EventEncoder } from '../../../src/audit/publisher/encode.js';
-import { parseLsn } from '../../../src/runtime/replication/lsn.js';
+import { ChangeEvent, type CustomerImage, type MainAddress } from '../../../../src/audit/publisher/ChangeEvent.js';
+import { DebeziumEncoding } from '../../../../src/audit/publisher/debezium.js';
+import { CUSTOMER_COLUMNS, keySchema, valueSchema, type ConnectSchema } from '../../../../src/audit/publisher/debeziumSchema.js';
+import { chunkMessages, EventEncoder } from '../../../../src/audit/publisher/encode.js';
+import { parseLsn } from '../../../../src/replication/lsn.js';
 
 const NAMES = { serverName: 'custsync', schema: 'public', table: 'customers' };
 

@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { filterConditions } from '../../../src/audit/publisher/snapshotWriter.js';
-import { idList } from '../../../src/cli/outputOptions.js';
+import { filterConditions } from '../../../../src/audit/publisher/snapshotWriter.js';
+import { idList } from '../../../../src/cli/outputOptions.js';
 
 describe('partial snapshot filters', () => {
   it('adds nothing for a full snapshot, the ids as a parameter, the predicate in parentheses', () => {

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createDebeziumMapper, DEBEZIUM_SKIPS, debeziumEventId } from '../../../src/connectors/mappers/debezium.js';
-import { decimalFromBytes, decimalText, decodeValue, epochDay, UNAVAILABLE_PLACEHOLDER } from '../../../src/connectors/mappers/debeziumTypes.js';
-import { decodePayload } from '../../../src/connectors/payload.js';
+import { createDebeziumMapper, DEBEZIUM_SKIPS, debeziumEventId } from '../../../../src/connectors/mappers/debezium.js';
+import { decimalFromBytes, decimalText, decodeValue, epochDay, UNAVAILABLE_PLACEHOLDER } from '../../../../src/connectors/mappers/debeziumTypes.js';
+import { decodePayload } from '../../../../src/connectors/payload.js';
 
 /** Big-endian two's complement, as Kafka Connect's Decimal writes the unscaled value (written here independently of the decoder). */
 function twosComplement(value: bigint): Buffer {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { copyField, copyText } from '../../../src/unifier/engine/copy.js';
+import { copyField, copyText } from '../../../../src/unifier/engine/copy.js';
 
 /** COPY's text format read back, written from the Postgres manual (the escapes copyField may produce). */
 function readCopyField(field: string): string | null {
